@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// libbpf is linked statically (Debian's libbpf-dev ships libbpf.a) so that the
+/// host reads libbpf makes in gen-loader mode can be redirected to the request's
+/// target profile with `--wrap`. See Sources/CLskelHost/host_inputs.c.
+let libbpfStaticLink: [LinkerSetting] = [
+    .unsafeFlags([
+        "-Xlinker", "--wrap=uname",
+        "-Xlinker", "--wrap=fopen",
+        "-Xlinker", "--wrap=gzopen",
+        "-Xlinker", "--wrap=sysconf",
+        "-Xlinker", "--wrap=getpagesize",
+        "-Xlinker", "--wrap=bpf_gen__init",
+        "-Xlinker", "-l:libbpf.a",
+    ]),
+    .linkedLibrary("elf"),
+    .linkedLibrary("z"),
+]
+
+let package = Package(
+    name: "lskeld",
+    products: [
+        .executable(name: "lskel", targets: ["lskel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libbpf's public headers (libbpf-dev).
+        .systemLibrary(name: "CLibbpf", path: "Sources/CLibbpf"),
+        // Host-input redirection, log capture and BTF dumping helpers around libbpf.
+        .target(
+            name: "CLskelHost",
+            dependencies: ["CLibbpf"],
+            path: "Sources/CLskelHost",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: libbpfStaticLink
+        ),
+        // The generation pipeline: profile, libbpf gen-loader run, header renderer.
+        .target(
+            name: "LskelEngine",
+            dependencies: ["CLibbpf", "CLskelHost"],
+            path: "Sources/LskelEngine"
+        ),
+        .executableTarget(
+            name: "lskel",
+            dependencies: [
+                "LskelEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/lskel"
+        ),
+        .testTarget(
+            name: "LskelEngineTests",
+            dependencies: ["LskelEngine"],
+            path: "Tests/LskelEngineTests"
+        ),
+    ]
+)

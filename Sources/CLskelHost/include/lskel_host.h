@@ -1,0 +1,60 @@
+#ifndef LSKEL_HOST_H
+#define LSKEL_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+#include <bpf/btf.h>
+
+/*
+ * Host inputs libbpf reads while it generates a loader, supplied by the
+ * request's target profile instead of the machine running the generator.
+ *
+ * While a target is active (between lskel_target_activate and
+ * lskel_target_deactivate) libbpf sees:
+ *   uname().release           -> kernel_release ("" makes it unparsable)
+ *   /boot/config-*, config.gz -> kconfig text (empty when NULL)
+ *   /proc/kallsyms            -> kallsyms text
+ *   sysconf(_SC_PAGESIZE)     -> page_size
+ * and every other open of /proc, /sys or /boot fails with ENOENT.
+ * One target is active at a time: callers serialise generations.
+ */
+struct lskel_target {
+	const char *kernel_release;
+	const char *kconfig;
+	size_t kconfig_len;
+	const char *kallsyms;
+	size_t kallsyms_len;
+	long page_size;
+};
+
+void lskel_target_activate(const struct lskel_target *target);
+void lskel_target_deactivate(void);
+
+/* Program and map counts libbpf handed to the loader generator. -1 if not reached. */
+int lskel_target_gen_prog_cnt(void);
+int lskel_target_gen_map_cnt(void);
+
+/* A growable text buffer owned by C; free with lskel_buf_free. */
+struct lskel_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+void lskel_buf_free(struct lskel_buf *buf);
+
+/* Capture every libbpf message into buf, one line per message prefixed by
+ * its level letter ('W', 'I' or 'D') and a space. */
+void lskel_log_capture_begin(struct lskel_buf *buf);
+void lskel_log_capture_end(void);
+
+/* A btf_dump whose output is appended to out. */
+struct btf_dump *lskel_btf_dump_new(const struct btf *btf, struct lskel_buf *out);
+int lskel_btf_dump_emit_decl(struct btf_dump *d, __u32 type_id, const char *field_name,
+			     int indent_level, bool strip_mods);
+
+/* Reads a whole file, gunzipping it when it is gzip-compressed (zlib's gzread
+ * passes plain text through). Returns 0 or a negative errno. */
+int lskel_read_maybe_gz(const char *path, size_t max_len, struct lskel_buf *out);
+
+#endif

@@ -1,0 +1,52 @@
+/// A map as the loader creates it, in skeleton order.
+public struct LoaderMap: Sendable, Hashable, Codable {
+    /// libbpf's map name (internal maps: `<obj>.data` and so on).
+    public var name: String
+    /// The identifier the `.lskel.h` uses (`skel->maps.<ident>`), when it has one.
+    public var ident: String?
+    public var type: UInt32
+    public var keySize: UInt32
+    public var valueSize: UInt32
+    public var maxEntries: UInt32
+    public var flags: UInt32
+    public var isInternal: Bool
+    /// Whether the header memory-maps it (`skel-><ident>` points at its data).
+    public var isMmapped: Bool
+    /// Name of the inner map of a map-in-map.
+    public var innerMap: String?
+    /// Size of the initial data of an internal map.
+    public var initialDataSize: Int
+}
+
+/// A program the loader loads, in skeleton order.
+public struct LoaderProgram: Sendable, Hashable, Codable {
+    public var name: String
+    public var section: String
+    public var type: UInt32
+    public var expectedAttachType: UInt32
+    /// Instruction count after libbpf's relocation (subprograms appended).
+    public var instructionCount: Int
+}
+
+/// What one generation produced.
+public struct GeneratedLoader: Sendable {
+    /// Skeleton name used for the header and libbpf's object name.
+    public var name: String
+    /// Loader program instructions (`opts.insns`).
+    public var insns: [UInt8]
+    /// Loader data blob (`opts.data`).
+    public var data: [UInt8]
+    /// The `.lskel.h` text.
+    public var header: String
+    public var maps: [LoaderMap]
+    public var programs: [LoaderProgram]
+    /// Programs and maps as libbpf counted them for the loader (subprograms included).
+    public var libbpfProgramCount: Int
+    public var libbpfMapCount: Int
+    /// Size of the context a `.lskel.h` user passes (`skel->ctx.sz`).
+    public var contextSize: Int
+    /// Everything libbpf printed, debug messages included.
+    public var libbpfLog: [LibbpfMessage]
+    /// Profile values this object consumed, by profile field name.
+    public var consumedProfile: Set<String>
+}

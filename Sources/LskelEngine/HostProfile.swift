@@ -1,0 +1,60 @@
+import CLskelHost
+import Glibc
+
+/// The values `bpftool gen skeleton -L` would read from the machine it runs
+/// on, gathered explicitly. Used to reproduce bpftool's output for this host
+/// (`lskel gen --host`) and in the byte-comparison tests; never read implicitly.
+public enum HostProfile {
+    /// This machine's kernel release, possible CPUs, kernel config and page size.
+    public static func read() throws -> TargetProfile {
+        var info = utsname()
+        uname(&info)
+        let release = withUnsafeBytes(of: &info.release) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        var profile = TargetProfile()
+        profile.kernelRelease = release
+        profile.pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        if let possible = try? readText("/sys/devices/system/cpu/possible"),
+           let count = possibleCPUCount(possible) {
+            profile.possibleCPUs = count
+        }
+        profile.kconfig = (try? readText("/boot/config-\(release)")) ?? (try? readText("/proc/config.gz"))
+        return profile
+    }
+
+    /// Counts the CPUs of a kernel CPU list such as `0-7,16-23` (16), as libbpf does.
+    public static func possibleCPUCount(_ list: String) -> Int? {
+        var cpus = Set<Int>()
+        for part in list.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+            let bounds = part.split(separator: "-", maxSplits: 1)
+            guard let low = Int(bounds[0].trimmingSpaces) else { return nil }
+            let high = bounds.count == 2 ? Int(bounds[1].trimmingSpaces) : low
+            guard let high, high >= low, high < 1 << 16 else { return nil }
+            cpus.formUnion(low...high)
+        }
+        return cpus.isEmpty ? nil : cpus.count
+    }
+
+    /// Reads a text file, gunzipping it if it is compressed (`/proc/config.gz`).
+    public static func readText(_ path: String, maxBytes: Int = 64 << 20) throws -> String {
+        let buffer = UnsafeMutablePointer<lskel_buf>.allocate(capacity: 1)
+        buffer.initialize(to: lskel_buf())
+        defer { lskel_buf_free(buffer); buffer.deallocate() }
+        let err = lskel_read_maybe_gz(path, maxBytes, buffer)
+        guard err == 0 else {
+            throw GenerationError(.invalidProfile, "cannot read \(path): \(String(cString: strerror(-err)))")
+        }
+        guard let data = buffer.pointee.data else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: data, count: buffer.pointee.len), as: UTF8.self)
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
+        return text
+    }
+}

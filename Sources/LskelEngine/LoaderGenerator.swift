@@ -1,0 +1,223 @@
+import CLibbpf
+import CLskelHost
+import Glibc
+import Synchronization
+
+/// Turns a BPF ELF object into a light-skeleton loader the way
+/// `bpftool gen skeleton -L` does, with every host read answered by a
+/// ``TargetProfile``.
+///
+/// ```swift
+/// let loader = try LoaderGenerator.generate(object: bytes, name: "maps_bpf", profile: TargetProfile())
+/// print(loader.header)        // the .lskel.h text
+/// loader.insns; loader.data   // the loader blobs
+/// ```
+///
+/// libbpf keeps process-wide state (its print callback, the redirected host
+/// inputs), so generations in one process run one at a time.
+public enum LoaderGenerator {
+    private static let serial = Mutex(())
+
+    /// Generates the loader for `object` under skeleton `name`.
+    public static func generate(object: [UInt8], name: String, profile: TargetProfile) throws -> GeneratedLoader {
+        let name = try SkeletonName.validated(name)
+        try profile.validate()
+        guard object.count >= 4, object[0] == 0x7f, object[1] == 0x45, object[2] == 0x4c, object[3] == 0x46 else {
+            throw GenerationError(.invalidObject, "the input is not an ELF file (\(object.count) bytes, no ELF magic)")
+        }
+        return try serial.withLock { _ in
+            try GenerationRun(object: object, name: name, profile: profile).run()
+        }
+    }
+}
+
+/// One generation: owns every C allocation it hands to libbpf.
+private final class GenerationRun {
+    let object: [UInt8]
+    let name: String
+    let profile: TargetProfile
+    var cStrings: [UnsafeMutablePointer<CChar>] = []
+    let logBuffer = UnsafeMutablePointer<lskel_buf>.allocate(capacity: 1)
+    let target = UnsafeMutablePointer<lskel_target>.allocate(capacity: 1)
+    var consumed: Set<String> = []
+
+    init(object: [UInt8], name: String, profile: TargetProfile) {
+        self.object = object
+        self.name = name
+        self.profile = profile
+        logBuffer.initialize(to: lskel_buf())
+        target.initialize(to: lskel_target())
+    }
+
+    deinit {
+        lskel_buf_free(logBuffer)
+        logBuffer.deallocate()
+        target.deallocate()
+        cStrings.forEach { free($0) }
+    }
+
+    func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
+        let copy = strdup(text)!
+        cStrings.append(copy)
+        return copy
+    }
+
+    var log: [LibbpfMessage] {
+        guard let data = logBuffer.pointee.data, logBuffer.pointee.len > 0 else { return [] }
+        return LibbpfMessage.parse(String(decoding: UnsafeRawBufferPointer(start: data, count: logBuffer.pointee.len), as: UTF8.self))
+    }
+
+    func run() throws -> GeneratedLoader {
+        target.pointee.kernel_release = UnsafePointer(cString(profile.kernelRelease ?? ""))
+        if let kconfig = profile.kconfig {
+            target.pointee.kconfig = UnsafePointer(cString(kconfig))
+            target.pointee.kconfig_len = kconfig.utf8.count
+        }
+        target.pointee.page_size = profile.pageSize
+        lskel_log_capture_begin(logBuffer)
+        lskel_target_activate(target)
+        defer {
+            lskel_target_deactivate()
+            lskel_log_capture_end()
+        }
+
+        // libbpf keeps a reference to the object bytes until the object is closed.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: object.count, alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.copyBytes(from: object)
+
+        var openOpts = bpf_object_open_opts()
+        openOpts.sz = MemoryLayout<bpf_object_open_opts>.size
+        openOpts.object_name = UnsafePointer(cString(name))
+        guard let handle = bpf_object__open_mem(buffer.baseAddress, object.count, &openOpts) else {
+            throw ObjectPolicy.openFailure(errno: errno, log: log)
+        }
+        defer { bpf_object__close(handle) }
+        let obj = LibbpfObject(pointer: handle)
+
+        try ObjectPolicy.checkOpened(obj, log: log)
+        try applyProfile(to: obj)
+
+        var genOpts = gen_loader_opts()
+        genOpts.sz = MemoryLayout<gen_loader_opts>.size
+        if bpf_object__gen_loader(handle, &genOpts) != 0 {
+            throw GenerationError(.generationFailed, "libbpf refused to enter gen-loader mode", libbpfLog: log.warnings)
+        }
+        if bpf_object__load(handle) != 0 {
+            let code = errno
+            try ObjectPolicy.checkGenerated(programCount: Int(lskel_target_gen_prog_cnt()))
+            throw ObjectPolicy.loadFailure(errno: code, log: log)
+        }
+        let programCount = Int(lskel_target_gen_prog_cnt())
+        try ObjectPolicy.checkGenerated(programCount: programCount)
+        let insns = Array(UnsafeRawBufferPointer(start: genOpts.insns, count: Int(genOpts.insns_sz)))
+        let data = Array(UnsafeRawBufferPointer(start: genOpts.data, count: Int(genOpts.data_sz)))
+
+        let renderer = HeaderRenderer(object: obj, name: name, pageSize: profile.pageSize)
+        let header = try renderer.render(insns: insns, data: data)
+        if renderer.usesPageSize { consumed.insert("page_size") }
+        // libbpf writes the release's version code into every program's load attributes.
+        if programCount > 0 && profile.kernelRelease != nil {
+            consumed.insert("kernel_release")
+        }
+        if log.contains(where: { $0.text.contains("extern (kcfg) 'CONFIG_") }) {
+            consumed.insert("kconfig")
+        }
+
+        return GeneratedLoader(
+            name: name,
+            insns: insns,
+            data: data,
+            header: header,
+            maps: obj.maps.map(describe(map:)),
+            programs: obj.programs.map(describe(program:)),
+            libbpfProgramCount: programCount,
+            libbpfMapCount: Int(lskel_target_gen_map_cnt()),
+            contextSize: renderer.contextSize,
+            libbpfLog: log,
+            consumedProfile: consumed
+        )
+    }
+
+    /// Puts the profile's values where libbpf would otherwise read the host.
+    func applyProfile(to obj: LibbpfObject) throws {
+        var unknown = Set(profile.maxEntries.keys)
+        for map in obj.maps {
+            let mapName = MapInfo.name(map)
+            if let value = profile.maxEntries[mapName] {
+                unknown.remove(mapName)
+                if bpf_map__is_internal(map) {
+                    throw GenerationError(.invalidProfile, "map '\(mapName)' holds global data; its size comes from the object and cannot be overridden")
+                }
+                _ = bpf_map__set_max_entries(map, value)
+                consumed.insert("max_entries")
+            } else if bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY && bpf_map__max_entries(map) == 0 {
+                _ = bpf_map__set_max_entries(map, UInt32(profile.possibleCPUs))
+                consumed.insert("cpus")
+            }
+            if bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF { consumed.insert("page_size") }
+        }
+        if let first = unknown.sorted().first {
+            let names = obj.maps.map(MapInfo.name).joined(separator: ", ")
+            throw GenerationError(.unknownMap, "max_entries override names map '\(first)', which the object does not define (maps: \(names))")
+        }
+        let ksyms = Self.ksymNames(btf: obj.btf)
+        if !ksyms.isEmpty {
+            // Every ksym resolves on the target at load time; libbpf only needs
+            // to see it listed, at address 0, so no host address is baked in.
+            let text = ksyms.map { "0000000000000000 T \($0)\n" }.joined()
+            target.pointee.kallsyms = UnsafePointer(cString(text))
+            target.pointee.kallsyms_len = text.utf8.count
+        }
+    }
+
+    /// Names of the variables in the object's `.ksyms` section.
+    static func ksymNames(btf: OpaquePointer?) -> [String] {
+        guard let btf else { return [] }
+        var names: [String] = []
+        let count = btf__type_cnt(btf)
+        var id: UInt32 = 1
+        while id < count {
+            defer { id += 1 }
+            guard let type = btf__type_by_id(btf, id), btf_is_datasec(type),
+                  String(optionalCString: btf__name_by_offset(btf, type.pointee.name_off)) == ".ksyms"
+            else { continue }
+            let vars = btf_var_secinfos(type)!
+            for index in 0..<Int(btf_vlen(type)) {
+                guard let variable = btf__type_by_id(btf, vars[index].type), btf_is_var(variable),
+                      let varName = String(optionalCString: btf__name_by_offset(btf, variable.pointee.name_off))
+                else { continue }
+                names.append(varName)
+            }
+        }
+        return names
+    }
+
+    func describe(map: OpaquePointer) -> LoaderMap {
+        var initialSize = 0
+        if bpf_map__is_internal(map) { _ = bpf_map__initial_value(map, &initialSize) }
+        return LoaderMap(
+            name: MapInfo.name(map),
+            ident: MapInfo.ident(map),
+            type: bpf_map__type(map).rawValue,
+            keySize: bpf_map__key_size(map),
+            valueSize: bpf_map__value_size(map),
+            maxEntries: bpf_map__max_entries(map),
+            flags: bpf_map__map_flags(map),
+            isInternal: bpf_map__is_internal(map),
+            isMmapped: MapInfo.mmappedIdent(map) != nil,
+            innerMap: bpf_map__inner_map(map).map(MapInfo.name),
+            initialDataSize: initialSize
+        )
+    }
+
+    func describe(program: OpaquePointer) -> LoaderProgram {
+        LoaderProgram(
+            name: String(optionalCString: bpf_program__name(program)) ?? "",
+            section: String(optionalCString: bpf_program__section_name(program)) ?? "",
+            type: bpf_program__type(program).rawValue,
+            expectedAttachType: bpf_program__expected_attach_type(program).rawValue,
+            instructionCount: bpf_program__insn_cnt(program)
+        )
+    }
+}

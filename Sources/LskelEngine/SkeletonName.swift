@@ -1,0 +1,52 @@
+/// Skeleton names as `bpftool gen skeleton` derives them.
+///
+/// ```swift
+/// try SkeletonName.fromFileName("maps.bpf.o")   // "maps_bpf"
+/// try SkeletonName.validated("my_prog")         // "my_prog"
+/// ```
+public enum SkeletonName {
+    /// bpftool keeps at most 63 bytes of a name.
+    public static let maxLength = 63
+
+    /// The name bpftool gives a file: its base name without a trailing `.o`,
+    /// every byte other than a letter, digit or `_` turned into `_`.
+    public static func fromFileName(_ path: String) throws -> String {
+        let base = Substring(path.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
+        var bytes = Array(base.utf8.prefix(maxLength))
+        if bytes.count >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."), bytes[bytes.count - 1] == UInt8(ascii: "o") {
+            bytes.removeLast(2)
+        }
+        let name = String(decoding: bytes.map(sanitized), as: UTF8.self)
+        return try validated(name)
+    }
+
+    /// Accepts a name only when the header it produces compiles: a C identifier.
+    public static func validated(_ name: String) throws -> String {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first else {
+            throw GenerationError(.invalidName, "the skeleton name is empty")
+        }
+        guard bytes.count <= maxLength else {
+            throw GenerationError(.invalidName, "the skeleton name '\(name)' is longer than \(maxLength) bytes")
+        }
+        guard !isDigit(first), bytes.allSatisfy({ sanitized($0) == $0 }) else {
+            throw GenerationError(.invalidName, "the skeleton name '\(name)' is not a C identifier; give one with --name")
+        }
+        return name
+    }
+
+    /// bpftool's `sanitize_identifier` for one byte.
+    static func sanitized(_ byte: UInt8) -> UInt8 {
+        isAlnum(byte) || byte == UInt8(ascii: "_") ? byte : UInt8(ascii: "_")
+    }
+
+    /// `sanitize_identifier` over a whole string.
+    static func sanitize(_ text: String) -> String {
+        String(decoding: text.utf8.map(sanitized), as: UTF8.self)
+    }
+
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    static func isAlnum(_ b: UInt8) -> Bool {
+        isDigit(b) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import LskelEngine
+
+struct GenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gen",
+        abstract: "Generate the light-skeleton loader of each object, in process.",
+        discussion: """
+            For x.bpf.o writes x.lskel.h (format header), x.insns.bin and x.data.bin (format blobs) \
+            into the output directory. The skeleton name follows bpftool's rule (x.bpf.o -> x_bpf) \
+            unless --name is given.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case header, blobs, all
+    }
+
+    @Argument(help: "BPF ELF objects (clang -target bpf -g -O2 -c x.bpf.c).")
+    var objects: [String]
+
+    @Option(name: .customLong("out-dir"), help: "Directory for the outputs (created if missing).")
+    var outDir: String = "."
+
+    @Option(name: .customLong("name"), help: "Skeleton name (one object only).")
+    var name: String?
+
+    @Option(name: .customLong("format"), help: "What to write: header, blobs or all.")
+    var format: Format = .all
+
+    @OptionGroup var profileOptions: ProfileOptions
+
+    func validate() throws {
+        if name != nil && objects.count > 1 {
+            throw ValidationError("--name names one skeleton; give one object with it")
+        }
+    }
+
+    func run() throws {
+        let profile = try profileOptions.profile()
+        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        var rejected = false
+        for path in objects {
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path)")
+            }
+            do {
+                let skeletonName = try name.map(SkeletonName.validated) ?? SkeletonName.fromFileName(path)
+                let loader = try LoaderGenerator.generate(object: [UInt8](bytes), name: skeletonName, profile: profile)
+                try write(loader, for: path)
+            } catch let error as GenerationError {
+                rejected = true
+                var message = "lskel: \(path): \(error.detail) [\(error.kind.rawValue)]\n"
+                for line in error.libbpfLog.suffix(20) { message += "  \(line)\n" }
+                FileHandle.standardError.write(Data(message.utf8))
+            }
+        }
+        if rejected { throw ExitCode(1) }
+    }
+
+    /// `x.bpf.o` -> `x`, `y.o` -> `y`.
+    static func outputStem(_ path: String) -> String {
+        let base = (path as NSString).lastPathComponent
+        for suffix in [".bpf.o", ".o"] where base.hasSuffix(suffix) && base.count > suffix.count {
+            return String(base.dropLast(suffix.count))
+        }
+        return base
+    }
+
+    func write(_ loader: GeneratedLoader, for path: String) throws {
+        let stem = (outDir as NSString).appendingPathComponent(Self.outputStem(path))
+        if format == .header || format == .all {
+            try Data(loader.header.utf8).write(to: URL(fileURLWithPath: stem + ".lskel.h"))
+        }
+        if format == .blobs || format == .all {
+            try Data(loader.insns).write(to: URL(fileURLWithPath: stem + ".insns.bin"))
+            try Data(loader.data).write(to: URL(fileURLWithPath: stem + ".data.bin"))
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+struct LskelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lskel",
+        abstract: "Turn compiled BPF objects into libbpf light-skeleton loaders.",
+        discussion: "Exit status: 0 success, 1 an object was rejected (reason on stderr), 2 usage error.",
+        subcommands: [GenCommand.self]
+    )
+}
