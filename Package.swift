@@ -8,7 +8,9 @@ let libbpfStaticLink: [LinkerSetting] = [
     .unsafeFlags([
         "-Xlinker", "--wrap=uname",
         "-Xlinker", "--wrap=fopen",
+        "-Xlinker", "--wrap=fopen64",
         "-Xlinker", "--wrap=gzopen",
+        "-Xlinker", "--wrap=gzopen64",
         "-Xlinker", "--wrap=sysconf",
         "-Xlinker", "--wrap=getpagesize",
         "-Xlinker", "--wrap=bpf_gen__init",

@@ -18,7 +18,9 @@
 
 int __real_uname(struct utsname *buf);
 FILE *__real_fopen(const char *path, const char *mode);
+FILE *__real_fopen64(const char *path, const char *mode);
 gzFile __real_gzopen(const char *path, const char *mode);
+gzFile __real_gzopen64(const char *path, const char *mode);
 long __real_sysconf(int name);
 int __real_getpagesize(void);
 
@@ -66,12 +68,15 @@ int __wrap_uname(struct utsname *buf)
 	return 0;
 }
 
-FILE *__wrap_fopen(const char *path, const char *mode)
+/* The target's answer for a host path, or NULL with errno set; *handled says
+ * whether the path is one the target answers for. */
+static FILE *target_fopen(const char *path, bool *handled)
 {
 	static const char empty[] = "\n";
 
+	*handled = active != NULL;
 	if (!active)
-		return __real_fopen(path, mode);
+		return NULL;
 	if (strcmp(path, "/proc/kallsyms") == 0) {
 		if (!active->kallsyms || active->kallsyms_len == 0)
 			return fmemopen((void *)empty, sizeof(empty) - 1, "r");
@@ -81,7 +86,24 @@ FILE *__wrap_fopen(const char *path, const char *mode)
 		errno = ENOENT;
 		return NULL;
 	}
-	return __real_fopen(path, mode);
+	*handled = false;
+	return NULL;
+}
+
+FILE *__wrap_fopen(const char *path, const char *mode)
+{
+	bool handled;
+	FILE *file = target_fopen(path, &handled);
+
+	return handled ? file : __real_fopen(path, mode);
+}
+
+FILE *__wrap_fopen64(const char *path, const char *mode)
+{
+	bool handled;
+	FILE *file = target_fopen(path, &handled);
+
+	return handled ? file : __real_fopen64(path, mode);
 }
 
 /* The kernel config as a gz stream over an in-memory file (gzopen also
@@ -116,17 +138,36 @@ static gzFile open_target_kconfig(const char *mode)
 	return file;
 }
 
-gzFile __wrap_gzopen(const char *path, const char *mode)
+/* Like target_fopen, for zlib's opens. */
+static gzFile target_gzopen(const char *path, const char *mode, bool *handled)
 {
+	*handled = active != NULL;
 	if (!active)
-		return __real_gzopen(path, mode);
+		return NULL;
 	if (has_prefix(path, "/boot/config-") || strcmp(path, "/proc/config.gz") == 0)
 		return open_target_kconfig(mode);
 	if (is_host_state_path(path)) {
 		errno = ENOENT;
 		return NULL;
 	}
-	return __real_gzopen(path, mode);
+	*handled = false;
+	return NULL;
+}
+
+gzFile __wrap_gzopen(const char *path, const char *mode)
+{
+	bool handled;
+	gzFile file = target_gzopen(path, mode, &handled);
+
+	return handled ? file : __real_gzopen(path, mode);
+}
+
+gzFile __wrap_gzopen64(const char *path, const char *mode)
+{
+	bool handled;
+	gzFile file = target_gzopen(path, mode, &handled);
+
+	return handled ? file : __real_gzopen64(path, mode);
 }
 
 long __wrap_sysconf(int name)
