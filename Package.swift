@@ -55,7 +55,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LskelEngineTests",
-            dependencies: ["LskelEngine"],
+            dependencies: ["LskelEngine", "lskel"],
             path: "Tests/LskelEngineTests"
         ),
     ]

@@ -14,8 +14,8 @@ public struct LoaderMap: Sendable, Hashable, Codable {
     public var isMmapped: Bool
     /// Name of the inner map of a map-in-map.
     public var innerMap: String?
-    /// Size of the initial data of an internal map.
-    public var initialDataSize: Int
+    /// Initial contents of an internal (global data) map as the loader sets them.
+    public var initialData: [UInt8]
 }
 
 /// A program the loader loads, in skeleton order.

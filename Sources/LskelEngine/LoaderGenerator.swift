@@ -29,6 +29,25 @@ public enum LoaderGenerator {
             try GenerationRun(object: object, name: name, profile: profile).run()
         }
     }
+
+    /// Runs `body` with libbpf to itself (no generation in flight), its
+    /// messages captured; `body` reads them through its argument.
+    static func withLibbpf<T>(_ body: (() -> [LibbpfMessage]) throws -> T) rethrows -> T {
+        try serial.withLock { _ in
+            let buffer = UnsafeMutablePointer<lskel_buf>.allocate(capacity: 1)
+            buffer.initialize(to: lskel_buf())
+            lskel_log_capture_begin(buffer)
+            defer {
+                lskel_log_capture_end()
+                lskel_buf_free(buffer)
+                buffer.deallocate()
+            }
+            return try body {
+                guard let data = buffer.pointee.data else { return [] }
+                return LibbpfMessage.parse(String(decoding: UnsafeRawBufferPointer(start: data, count: buffer.pointee.len), as: UTF8.self))
+            }
+        }
+    }
 }
 
 /// One generation: owns every C allocation it hands to libbpf.
@@ -195,8 +214,11 @@ private final class GenerationRun {
     }
 
     func describe(map: OpaquePointer) -> LoaderMap {
-        var initialSize = 0
-        if bpf_map__is_internal(map) { _ = bpf_map__initial_value(map, &initialSize) }
+        var initialData: [UInt8] = []
+        var size = 0
+        if bpf_map__is_internal(map), let initial = bpf_map__initial_value(map, &size), size > 0 {
+            initialData = Array(UnsafeRawBufferPointer(start: initial, count: size))
+        }
         return LoaderMap(
             name: MapInfo.name(map),
             ident: MapInfo.ident(map),
@@ -208,7 +230,7 @@ private final class GenerationRun {
             isInternal: bpf_map__is_internal(map),
             isMmapped: MapInfo.mmappedIdent(map) != nil,
             innerMap: bpf_map__inner_map(map).map(MapInfo.name),
-            initialDataSize: initialSize
+            initialData: initialData
         )
     }
 

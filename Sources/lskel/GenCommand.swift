@@ -32,8 +32,15 @@ struct GenCommand: ParsableCommand {
     @OptionGroup var profileOptions: ProfileOptions
 
     func validate() throws {
-        if name != nil && objects.count > 1 {
-            throw ValidationError("--name names one skeleton; give one object with it")
+        if let name {
+            if objects.count > 1 {
+                throw ValidationError("--name names one skeleton; give one object with it")
+            }
+            do {
+                _ = try SkeletonName.validated(name)
+            } catch let error as GenerationError {
+                throw ValidationError(error.detail)
+            }
         }
     }
 

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import LskelEngine
+
+@Suite("lskel gen command line")
+struct CLITests {
+    static func tempDir() -> String { NSTemporaryDirectory() + "lskel-cli-\(UUID().uuidString)" }
+
+    @Test("exit 0 and the three files per object; --format picks them")
+    func outputs() throws {
+        let dir = Self.tempDir()
+        let maps = try Fixtures.object("maps"), subprogs = try Fixtures.object("subprogs")
+        let all = try CLI.run(["gen", maps, subprogs, "--out-dir", dir])
+        #expect(all.status == 0, "\(all.stderrText)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files == ["maps.data.bin", "maps.insns.bin", "maps.lskel.h", "subprogs.data.bin", "subprogs.insns.bin", "subprogs.lskel.h"])
+        let headerOnly = Self.tempDir()
+        #expect(try CLI.run(["gen", maps, "--out-dir", headerOnly, "--format", "header"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: headerOnly) == ["maps.lskel.h"])
+        let blobs = Self.tempDir()
+        #expect(try CLI.run(["gen", maps, "--out-dir", blobs, "--format", "blobs"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blobs).sorted() == ["maps.data.bin", "maps.insns.bin"])
+    }
+
+    @Test("--name renames the skeleton")
+    func name() throws {
+        let dir = Self.tempDir()
+        #expect(try CLI.run(["gen", try Fixtures.object("maps"), "--out-dir", dir, "--name", "probe"]).status == 0)
+        let header = try String(contentsOfFile: "\(dir)/maps.lskel.h", encoding: .utf8)
+        #expect(header.contains("struct probe {"))
+        #expect(header.contains("#ifndef __PROBE_SKEL_H__"))
+    }
+
+    @Test("exit 1 with the reason on stderr when an object is rejected; other objects are still written")
+    func rejected() throws {
+        let dir = Self.tempDir()
+        let result = try CLI.run(["gen", try Fixtures.object("struct_ops"), try Fixtures.object("maps"), "--out-dir", dir])
+        #expect(result.status == 1)
+        #expect(result.stderrText.contains("struct_ops"))
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/maps.lskel.h"))
+    }
+
+    @Test("exit 2 on usage errors", arguments: [
+        ["gen"],
+        ["gen", "x.o", "--format", "zip"],
+        ["gen", "x.o", "--cpus", "0"],
+        ["gen", "x.o", "--kernel-release", "banana"],
+        ["gen", "x.o", "--max-entries", "nomap"],
+        ["gen", "a.o", "b.o", "--name", "n"],
+        ["gen", "x.o", "--name", "not an identifier"],
+        ["frobnicate"],
+    ])
+    func usage(arguments: [String]) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 2, "\(arguments): \(result.stderrText)")
+        #expect(!result.stderrText.isEmpty)
+    }
+
+    @Test("a missing input file is a usage error naming it")
+    func missingFile() throws {
+        let result = try CLI.run(["gen", "/nonexistent/x.bpf.o", "--out-dir", Self.tempDir()])
+        #expect(result.status == 2)
+        #expect(result.stderrText.contains("/nonexistent/x.bpf.o"))
+    }
+}

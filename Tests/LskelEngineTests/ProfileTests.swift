@@ -1,0 +1,68 @@
+import Testing
+@testable import LskelEngine
+
+@Suite("Target profile and skeleton names")
+struct ProfileTests {
+    @Test("kernel releases parse the way libbpf's sscanf(\"%u.%u.%u\") reads them")
+    func releaseParsing() {
+        #expect(TargetProfile(kernelRelease: "6.1.0-13-amd64").kernelVersionCode == 0x06_01_00)
+        #expect(TargetProfile(kernelRelease: "5.15.120").kernelVersionCode == 0x05_0f_78)
+        // libbpf clamps the patch level at 255, as KERNEL_VERSION() does.
+        #expect(TargetProfile(kernelRelease: "4.19.300").kernelVersionCode == 0x04_13_ff)
+        #expect(TargetProfile(kernelRelease: "6.18").kernelVersionCode == nil)
+        #expect(TargetProfile().kernelVersionCode == nil)
+    }
+
+    @Test("malformed profile values are rejected with the value named", arguments: [
+        TargetProfile(kernelRelease: "linux"),
+        TargetProfile(kernelRelease: "6.1"),
+        TargetProfile(kernelRelease: "6.1.0 amd64"),
+        TargetProfile(possibleCPUs: 0),
+        TargetProfile(possibleCPUs: 100_000),
+        TargetProfile(pageSize: 3000),
+        TargetProfile(pageSize: 1 << 20),
+        TargetProfile(kconfig: "CONFIG_A=y\u{0}"),
+        TargetProfile(maxEntries: ["events": 0]),
+    ])
+    func invalidProfiles(profile: TargetProfile) {
+        #expect(throws: GenerationError.self) { try profile.validate() }
+        do {
+            try profile.validate()
+        } catch let error as GenerationError {
+            #expect(error.kind == .invalidProfile)
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test("MAP=N overrides")
+    func maxEntriesParsing() throws {
+        let parsed = try TargetProfile.parseMaxEntries("events=4096")
+        #expect(parsed.map == "events" && parsed.value == 4096)
+        for bad in ["events", "=5", "events=", "events=0", "events=-1", "events=99999999999"] {
+            #expect(throws: GenerationError.self, "\(bad)") { try TargetProfile.parseMaxEntries(bad) }
+        }
+    }
+
+    @Test("possible CPU lists count CPUs, not the highest index")
+    func cpuLists() {
+        #expect(HostProfile.possibleCPUCount("0-1\n") == 2)
+        #expect(HostProfile.possibleCPUCount("0-3,8-11") == 8)
+        #expect(HostProfile.possibleCPUCount("0") == 1)
+        #expect(HostProfile.possibleCPUCount("") == nil)
+        #expect(HostProfile.possibleCPUCount("3-1") == nil)
+    }
+
+    @Test("skeleton names follow bpftool's rule")
+    func skeletonNames() throws {
+        #expect(try SkeletonName.fromFileName("maps.bpf.o") == "maps_bpf")
+        #expect(try SkeletonName.fromFileName("/a/b/x-y.o") == "x_y")
+        #expect(try SkeletonName.fromFileName("prog") == "prog")
+        #expect(try SkeletonName.fromFileName("probe.bpf.obj") == "probe_bpf_obj")
+        // A name bpftool would emit as a non-identifier is refused instead.
+        #expect(throws: GenerationError.self) { try SkeletonName.fromFileName("1st.bpf.o") }
+        #expect(throws: GenerationError.self) { try SkeletonName.validated("has space") }
+        #expect(throws: GenerationError.self) { try SkeletonName.validated(String(repeating: "a", count: 64)) }
+        #expect(try SkeletonName.validated(String(repeating: "a", count: 63)).count == 63)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// The result of running a program to completion.
+struct ProcessResult {
+    var status: Int32
+    var stdout: Data
+    var stderr: Data
+    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+enum Shell {
+    /// Runs `executable` with `arguments`, optional standard input, and waits.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
+                    currentDirectory: String? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
+        try process.run()
+        if let input {
+            inPipe.fileHandleForWriting.write(input)
+            try? inPipe.fileHandleForWriting.close()
+        }
+        // Read both pipes concurrently so neither fills up and blocks the child.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errData)
+    }
+
+    /// Runs a command line through /bin/sh.
+    @discardableResult
+    static func sh(_ command: String, currentDirectory: String? = nil) throws -> ProcessResult {
+        try run("/bin/sh", ["-c", command], currentDirectory: currentDirectory)
+    }
+
+    /// The first of `names` found on PATH or as an absolute path.
+    static func which(_ names: String...) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for name in names {
+            if name.hasPrefix("/") {
+                if FileManager.default.isExecutableFile(atPath: name) { return name }
+                continue
+            }
+            for dir in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
+                let candidate = "\(dir)/\(name)"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+        }
+        return nil
+    }
+}
