@@ -39,6 +39,11 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: libbpfStaticLink
         ),
+        // Pure-Swift reader of untrusted BPF objects (ELF, BTF, BTF.ext, instructions). No libbpf.
+        .target(
+            name: "BPFObject",
+            path: "Sources/BPFObject"
+        ),
         // The generation pipeline: profile, libbpf gen-loader run, header renderer.
         .target(
             name: "LskelEngine",
@@ -52,6 +57,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/lskel"
+        ),
+        .testTarget(
+            name: "BPFObjectTests",
+            dependencies: ["BPFObject"],
+            path: "Tests/BPFObjectTests"
         ),
         .testTarget(
             name: "LskelEngineTests",

@@ -1,0 +1,5 @@
+import Testing
+@testable import BPFObject
+
+@Suite("BPF object reader")
+struct BPFObjectReaderTests {}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages lskeld builds and tests with (needs root).
+# Swift itself comes from the machine image (/opt/swift).
+set -euo pipefail
+
+packages=(
+  libbpf-dev libelf-dev zlib1g-dev libssl-dev libseccomp-dev  # build
+  bpftool clang util-linux gcc libc6-dev                     # tests: reference tool, fixtures, namespaces, drivers
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
