@@ -31,8 +31,11 @@ static const struct lskel_target *active;
 static int gen_prog_cnt = -1;
 static int gen_map_cnt = -1;
 
+void lskel_gen_records_reset(void);
+
 void lskel_target_activate(const struct lskel_target *target)
 {
+	lskel_gen_records_reset();
 	active = target;
 	gen_prog_cnt = -1;
 	gen_map_cnt = -1;

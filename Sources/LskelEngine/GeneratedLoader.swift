@@ -26,6 +26,17 @@ public struct LoaderProgram: Sendable, Hashable, Codable {
     public var expectedAttachType: UInt32
     /// Instruction count after libbpf's relocation (subprograms appended).
     public var instructionCount: Int
+    /// The kernel function, tracepoint or hook the loader looks up for attaching, if any.
+    public var attachTarget: String?
+    public var funcInfoCount: Int
+    public var lineInfoCount: Int
+    /// `kern_version` in the program's load attributes.
+    public var kernVersion: UInt32
+    /// The program's final instructions as the loader loads them (before the
+    /// loader patches in what it resolves at load time).
+    public var instructions: [UInt8]
+    /// CO-RE, ksym and kfunc relocations the loader applies, in instruction order.
+    public var relocations: [LoaderRelocation]
 }
 
 /// What one generation produced.

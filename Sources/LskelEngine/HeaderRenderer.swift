@@ -114,7 +114,8 @@ final class HeaderRenderer {
         var result: [(btf_var_secinfo, UnsafePointer<btf_type>, String)] = []
         for index in 0..<Int(btf_vlen(section)) {
             let info = infos[index]
-            guard let variable = btf__type_by_id(btf, info.type) else { continue }
+            // libbpf 1.1 does not check that a DATASEC lists only VARs.
+            guard let variable = btf__type_by_id(btf, info.type), btf_is_var(variable) else { continue }
             if btf_var(variable).pointee.linkage == UInt32(BTF_VAR_STATIC) { continue }
             let name = String(optionalCString: btf__name_by_offset(btf, variable.pointee.name_off)) ?? ""
             result.append((info, variable, SkeletonName.sanitize(String(decoding: name.utf8.prefix(255), as: UTF8.self))))

@@ -72,11 +72,15 @@ private final class GenerationRun {
         lskel_buf_free(logBuffer)
         logBuffer.deallocate()
         target.deallocate()
-        cStrings.forEach { free($0) }
+        cStrings.forEach { $0.deallocate() }
     }
 
+    /// A NUL-terminated copy of `text` that lives as long as this run.
     func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let copy = strdup(text)!
+        let utf8 = Array(text.utf8)
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
+        for (index, byte) in utf8.enumerated() { copy[index] = CChar(bitPattern: byte) }
+        copy[utf8.count] = 0
         cStrings.append(copy)
         return copy
     }
@@ -150,7 +154,7 @@ private final class GenerationRun {
             data: data,
             header: header,
             maps: obj.maps.map(describe(map:)),
-            programs: obj.programs.map(describe(program:)),
+            programs: describePrograms(obj, records: GenProgramRecord.captured()),
             libbpfProgramCount: programCount,
             libbpfMapCount: Int(lskel_target_gen_map_cnt()),
             contextSize: renderer.contextSize,
@@ -202,7 +206,7 @@ private final class GenerationRun {
             guard let type = btf__type_by_id(btf, id), btf_is_datasec(type),
                   String(optionalCString: btf__name_by_offset(btf, type.pointee.name_off)) == ".ksyms"
             else { continue }
-            let vars = btf_var_secinfos(type)!
+            guard let vars = btf_var_secinfos(type) else { continue }
             for index in 0..<Int(btf_vlen(type)) {
                 guard let variable = btf__type_by_id(btf, vars[index].type), btf_is_var(variable),
                       let varName = String(optionalCString: btf__name_by_offset(btf, variable.pointee.name_off))
@@ -234,13 +238,23 @@ private final class GenerationRun {
         )
     }
 
-    func describe(program: OpaquePointer) -> LoaderProgram {
-        LoaderProgram(
-            name: String(optionalCString: bpf_program__name(program)) ?? "",
-            section: String(optionalCString: bpf_program__section_name(program)) ?? "",
-            type: bpf_program__type(program).rawValue,
-            expectedAttachType: bpf_program__expected_attach_type(program).rawValue,
-            instructionCount: bpf_program__insn_cnt(program)
-        )
+    func describePrograms(_ obj: LibbpfObject, records: [GenProgramRecord]) -> [LoaderProgram] {
+        obj.programs.map { program in
+            let name = String(optionalCString: bpf_program__name(program)) ?? ""
+            let record = records.first { $0.name == name }
+            return LoaderProgram(
+                name: name,
+                section: String(optionalCString: bpf_program__section_name(program)) ?? "",
+                type: bpf_program__type(program).rawValue,
+                expectedAttachType: bpf_program__expected_attach_type(program).rawValue,
+                instructionCount: bpf_program__insn_cnt(program),
+                attachTarget: record?.attachTarget,
+                funcInfoCount: record?.funcInfoCount ?? 0,
+                lineInfoCount: record?.lineInfoCount ?? 0,
+                kernVersion: record?.kernVersion ?? 0,
+                instructions: record?.instructions ?? [],
+                relocations: (record?.relocations ?? []).sorted { $0.insnIndex < $1.insnIndex }
+            )
+        }
     }
 }

@@ -35,6 +35,52 @@ void lskel_target_deactivate(void);
 int lskel_target_gen_prog_cnt(void);
 int lskel_target_gen_map_cnt(void);
 
+/*
+ * What libbpf hands the loader generator for each program, recorded by
+ * wrapping its calls into gen_loader: CO-RE relocations and ksym/kfunc
+ * externs at their final instruction index, the attach target, and the
+ * final (relocated, subprograms appended) instructions.
+ */
+enum lskel_gen_relo_kind {
+	LSKEL_GEN_RELO_CORE = 0,
+	LSKEL_GEN_RELO_EXTERN = 1,
+};
+
+struct lskel_gen_relo {
+	enum lskel_gen_relo_kind kind;
+	__u32 insn_idx;
+	/* CO-RE */
+	__u32 type_id;
+	__u32 access_str_off;
+	__u32 core_kind;
+	/* externs */
+	char *name;
+	bool is_weak;
+	bool is_typeless;
+	int btf_kind;
+};
+
+struct lskel_gen_prog {
+	char *name;
+	int prog_idx;
+	__u32 prog_type;
+	__u32 expected_attach_type;
+	__u32 attach_btf_id;
+	__u32 func_info_cnt;
+	__u32 line_info_cnt;
+	__u32 kern_version;
+	char *attach_target;	/* NULL when none was looked up */
+	__u32 attach_target_type;
+	void *insns;
+	size_t insn_cnt;
+	size_t relo_start;	/* index into the relocation records */
+	size_t relo_cnt;
+};
+
+size_t lskel_gen_prog_cnt(void);
+const struct lskel_gen_prog *lskel_gen_prog_at(size_t index);
+const struct lskel_gen_relo *lskel_gen_relo_at(size_t index);
+
 /* A growable text buffer owned by C; free with lskel_buf_free. */
 struct lskel_buf {
 	char *data;
