@@ -22,6 +22,7 @@ let libbpfStaticLink: [LinkerSetting] = [
     ]),
     .linkedLibrary("elf"),
     .linkedLibrary("z"),
+    .linkedLibrary("crypto"),
 ]
 
 let package = Package(
@@ -48,10 +49,15 @@ let package = Package(
             name: "BPFObject",
             path: "Sources/BPFObject"
         ),
+        // Value types shared by every process: profile, errors, manifest. No C, no libbpf.
+        .target(
+            name: "LskelModel",
+            path: "Sources/LskelModel"
+        ),
         // The generation pipeline: profile, libbpf gen-loader run, header renderer.
         .target(
             name: "LskelEngine",
-            dependencies: ["CLibbpf", "CLskelHost"],
+            dependencies: ["CLibbpf", "CLskelHost", "LskelModel", "BPFObject"],
             path: "Sources/LskelEngine"
         ),
         .executableTarget(

@@ -14,7 +14,7 @@ public struct LibbpfMessage: Sendable, Hashable, Codable {
     }
 
     /// Parses the capture buffer's `W|I|D <text>` lines.
-    static func parse(_ captured: String) -> [LibbpfMessage] {
+    public static func parse(_ captured: String) -> [LibbpfMessage] {
         captured.split(separator: "\n").map { line in
             let level: Level
             switch line.first {
@@ -29,6 +29,6 @@ public struct LibbpfMessage: Sendable, Hashable, Codable {
 
 extension [LibbpfMessage] {
     /// The texts of the warnings, the lines that explain a failure.
-    var warnings: [String] { filter { $0.level == .warn }.map(\.text) }
-    var texts: [String] { map(\.text) }
+    public var warnings: [String] { filter { $0.level == .warn }.map(\.text) }
+    public var texts: [String] { map(\.text) }
 }

@@ -36,12 +36,12 @@ public enum SkeletonName {
     }
 
     /// bpftool's `sanitize_identifier` for one byte.
-    static func sanitized(_ byte: UInt8) -> UInt8 {
+    public static func sanitized(_ byte: UInt8) -> UInt8 {
         isAlnum(byte) || byte == UInt8(ascii: "_") ? byte : UInt8(ascii: "_")
     }
 
     /// `sanitize_identifier` over a whole string.
-    static func sanitize(_ text: String) -> String {
+    public static func sanitize(_ text: String) -> String {
         String(decoding: text.utf8.map(sanitized), as: UTF8.self)
     }
 

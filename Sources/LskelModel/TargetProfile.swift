@@ -96,7 +96,7 @@ public struct TargetProfile: Sendable, Hashable, Codable {
     }
 
     /// The numbers libbpf reads with `sscanf("%u.%u.%u")`.
-    static func parseRelease(_ release: String) -> (major: UInt32, minor: UInt32, patch: UInt32)? {
+    public static func parseRelease(_ release: String) -> (major: UInt32, minor: UInt32, patch: UInt32)? {
         var numbers: [UInt32] = []
         var current: UInt32? = nil
         for byte in release.utf8 {

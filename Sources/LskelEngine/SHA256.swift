@@ -1,0 +1,21 @@
+import CLskelHost
+
+/// SHA-256 digests (OpenSSL's libcrypto).
+public enum SHA256 {
+    /// Lower-case hex digest of `bytes`.
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let status = Array(bytes).withUnsafeBytes { raw in
+            digest.withUnsafeMutableBufferPointer { lskel_sha256(raw.baseAddress, raw.count, $0.baseAddress) }
+        }
+        precondition(status == 0, "libcrypto failed to compute SHA-256")
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

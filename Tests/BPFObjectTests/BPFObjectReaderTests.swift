@@ -1,5 +1,0 @@
-import Testing
-@testable import BPFObject
-
-@Suite("BPF object reader")
-struct BPFObjectReaderTests {}
