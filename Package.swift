@@ -64,6 +64,7 @@ let package = Package(
             name: "lskel",
             dependencies: [
                 "LskelEngine",
+                "BPFObject",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/lskel"

@@ -5,6 +5,8 @@ public struct LoaderMap: Sendable, Hashable, Codable {
     /// The identifier the `.lskel.h` uses (`skel->maps.<ident>`), when it has one.
     public var ident: String?
     public var type: UInt32
+    /// libbpf's name of the map type (`hash`, `perf_event_array`, ...).
+    public var typeName: String
     public var keySize: UInt32
     public var valueSize: UInt32
     public var maxEntries: UInt32
@@ -23,7 +25,9 @@ public struct LoaderProgram: Sendable, Hashable, Codable {
     public var name: String
     public var section: String
     public var type: UInt32
+    public var typeName: String
     public var expectedAttachType: UInt32
+    public var expectedAttachTypeName: String
     /// Instruction count after libbpf's relocation (subprograms appended).
     public var instructionCount: Int
     /// The kernel function, tracepoint or hook the loader looks up for attaching, if any.
@@ -60,4 +64,15 @@ public struct GeneratedLoader: Sendable {
     public var libbpfLog: [LibbpfMessage]
     /// Profile values this object consumed, by profile field name.
     public var consumedProfile: Set<String>
+    /// The `.kconfig` variables at the offsets libbpf gave them in the kconfig map.
+    public var kconfigLayout: [DataSectionVariable]
+}
+
+/// A variable of a data section as libbpf laid it out.
+public struct DataSectionVariable: Sendable, Hashable, Codable {
+    public var name: String
+    public var offset: Int
+    public var size: Int
+    /// BTF type ID of the variable's type in the object's BTF.
+    public var typeID: UInt32
 }

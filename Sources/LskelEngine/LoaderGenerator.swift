@@ -30,6 +30,18 @@ public enum LoaderGenerator {
         }
     }
 
+    /// Generates the loader and its relocation manifest. The object is read
+    /// with our own reader first, so malformed input is refused before libbpf
+    /// sees it.
+    public static func generateWithManifest(object: [UInt8], objectName: String, name: String,
+                                            profile: TargetProfile) throws -> (loader: GeneratedLoader, manifest: Manifest) {
+        let summary = try ObjectReader.summary(object)
+        let loader = try generate(object: object, name: name, profile: profile)
+        let manifest = try ManifestBuilder.build(objectName: objectName, object: object, loader: loader,
+                                                 profile: profile, summary: summary)
+        return (loader, manifest)
+    }
+
     /// Runs `body` with libbpf to itself (no generation in flight), its
     /// messages captured; `body` reads them through its argument.
     static func withLibbpf<T>(_ body: (() -> [LibbpfMessage]) throws -> T) rethrows -> T {
@@ -159,7 +171,8 @@ private final class GenerationRun {
             libbpfMapCount: Int(lskel_target_gen_map_cnt()),
             contextSize: renderer.contextSize,
             libbpfLog: log,
-            consumedProfile: consumed
+            consumedProfile: consumed,
+            kconfigLayout: Self.dataSectionLayout(btf: obj.btf, named: ".kconfig")
         )
     }
 
@@ -195,6 +208,31 @@ private final class GenerationRun {
         }
     }
 
+    /// The variables of a DATASEC with the offsets libbpf assigned.
+    static func dataSectionLayout(btf: OpaquePointer?, named sectionName: String) -> [DataSectionVariable] {
+        guard let btf else { return [] }
+        let count = btf__type_cnt(btf)
+        var id: UInt32 = 1
+        while id < count {
+            defer { id += 1 }
+            guard let type = btf__type_by_id(btf, id), btf_is_datasec(type),
+                  String(optionalCString: btf__name_by_offset(btf, type.pointee.name_off)) == sectionName,
+                  let infos = btf_var_secinfos(type)
+            else { continue }
+            var result: [DataSectionVariable] = []
+            for index in 0..<Int(btf_vlen(type)) {
+                let info = infos[index]
+                guard let variable = btf__type_by_id(btf, info.type), btf_is_var(variable),
+                      let name = String(optionalCString: btf__name_by_offset(btf, variable.pointee.name_off))
+                else { continue }
+                result.append(DataSectionVariable(name: name, offset: Int(info.offset), size: Int(info.size),
+                                                  typeID: variable.pointee.type))
+            }
+            return result
+        }
+        return []
+    }
+
     /// Names of the variables in the object's `.ksyms` section.
     static func ksymNames(btf: OpaquePointer?) -> [String] {
         guard let btf else { return [] }
@@ -227,6 +265,7 @@ private final class GenerationRun {
             name: MapInfo.name(map),
             ident: MapInfo.ident(map),
             type: bpf_map__type(map).rawValue,
+            typeName: String(optionalCString: libbpf_bpf_map_type_str(bpf_map__type(map))) ?? "unknown",
             keySize: bpf_map__key_size(map),
             valueSize: bpf_map__value_size(map),
             maxEntries: bpf_map__max_entries(map),
@@ -238,6 +277,16 @@ private final class GenerationRun {
         )
     }
 
+    /// libbpf's name of the expected attach type; "none" where the program
+    /// type has none and the attribute is left 0.
+    static func attachTypeName(_ program: OpaquePointer) -> String {
+        let type = bpf_program__expected_attach_type(program)
+        if type.rawValue == 0 && bpf_program__type(program) != BPF_PROG_TYPE_CGROUP_SKB {
+            return "none"
+        }
+        return String(optionalCString: libbpf_bpf_attach_type_str(type)) ?? "unknown"
+    }
+
     func describePrograms(_ obj: LibbpfObject, records: [GenProgramRecord]) -> [LoaderProgram] {
         obj.programs.map { program in
             let name = String(optionalCString: bpf_program__name(program)) ?? ""
@@ -246,7 +295,9 @@ private final class GenerationRun {
                 name: name,
                 section: String(optionalCString: bpf_program__section_name(program)) ?? "",
                 type: bpf_program__type(program).rawValue,
+                typeName: String(optionalCString: libbpf_bpf_prog_type_str(bpf_program__type(program))) ?? "unknown",
                 expectedAttachType: bpf_program__expected_attach_type(program).rawValue,
+                expectedAttachTypeName: Self.attachTypeName(program),
                 instructionCount: bpf_program__insn_cnt(program),
                 attachTarget: record?.attachTarget,
                 funcInfoCount: record?.funcInfoCount ?? 0,

@@ -8,13 +8,14 @@ struct GenCommand: ParsableCommand {
         abstract: "Generate the light-skeleton loader of each object, in process.",
         discussion: """
             For x.bpf.o writes x.lskel.h (format header), x.insns.bin and x.data.bin (format blobs) \
+            and x.manifest.json (format manifest) \
             into the output directory. The skeleton name follows bpftool's rule (x.bpf.o -> x_bpf) \
             unless --name is given.
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case header, blobs, all
+        case header, blobs, manifest, all
     }
 
     @Argument(help: "BPF ELF objects (clang -target bpf -g -O2 -c x.bpf.c).")
@@ -26,7 +27,7 @@ struct GenCommand: ParsableCommand {
     @Option(name: .customLong("name"), help: "Skeleton name (one object only).")
     var name: String?
 
-    @Option(name: .customLong("format"), help: "What to write: header, blobs or all.")
+    @Option(name: .customLong("format"), help: "What to write: header, blobs, manifest or all.")
     var format: Format = .all
 
     @OptionGroup var profileOptions: ProfileOptions
@@ -54,8 +55,9 @@ struct GenCommand: ParsableCommand {
             }
             do {
                 let skeletonName = try name.map(SkeletonName.validated) ?? SkeletonName.fromFileName(path)
-                let loader = try LoaderGenerator.generate(object: [UInt8](bytes), name: skeletonName, profile: profile)
-                try write(loader, for: path)
+                let (loader, manifest) = try LoaderGenerator.generateWithManifest(
+                    object: [UInt8](bytes), objectName: (path as NSString).lastPathComponent, name: skeletonName, profile: profile)
+                try write(loader, manifest: manifest, for: path)
             } catch let error as GenerationError {
                 rejected = true
                 var message = "lskel: \(path): \(error.detail) [\(error.kind.rawValue)]\n"
@@ -75,7 +77,7 @@ struct GenCommand: ParsableCommand {
         return base
     }
 
-    func write(_ loader: GeneratedLoader, for path: String) throws {
+    func write(_ loader: GeneratedLoader, manifest: Manifest, for path: String) throws {
         let stem = (outDir as NSString).appendingPathComponent(Self.outputStem(path))
         if format == .header || format == .all {
             try Data(loader.header.utf8).write(to: URL(fileURLWithPath: stem + ".lskel.h"))
@@ -83,6 +85,9 @@ struct GenCommand: ParsableCommand {
         if format == .blobs || format == .all {
             try Data(loader.insns).write(to: URL(fileURLWithPath: stem + ".insns.bin"))
             try Data(loader.data).write(to: URL(fileURLWithPath: stem + ".data.bin"))
+        }
+        if format == .manifest || format == .all {
+            try Data(try ManifestJSON.encode(manifest)).write(to: URL(fileURLWithPath: stem + ".manifest.json"))
         }
     }
 }

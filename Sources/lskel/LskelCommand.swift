@@ -5,6 +5,6 @@ struct LskelCommand: ParsableCommand {
         commandName: "lskel",
         abstract: "Turn compiled BPF objects into libbpf light-skeleton loaders.",
         discussion: "Exit status: 0 success, 1 an object was rejected (reason on stderr), 2 usage error.",
-        subcommands: [GenCommand.self]
+        subcommands: [GenCommand.self, InspectCommand.self]
     )
 }

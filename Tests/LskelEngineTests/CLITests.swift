@@ -13,10 +13,17 @@ struct CLITests {
         let all = try CLI.run(["gen", maps, subprogs, "--out-dir", dir])
         #expect(all.status == 0, "\(all.stderrText)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(files == ["maps.data.bin", "maps.insns.bin", "maps.lskel.h", "subprogs.data.bin", "subprogs.insns.bin", "subprogs.lskel.h"])
+        #expect(files == ["maps.data.bin", "maps.insns.bin", "maps.lskel.h", "maps.manifest.json",
+                          "subprogs.data.bin", "subprogs.insns.bin", "subprogs.lskel.h", "subprogs.manifest.json"])
+        let manifest = try ManifestJSON.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(dir)/maps.manifest.json"))))
+        #expect(manifest.object.name == "maps.bpf.o" && manifest.loader.skeletonName == "maps_bpf")
+        #expect(manifest.loader.headerSha256 == SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/maps.lskel.h"))))
         let headerOnly = Self.tempDir()
         #expect(try CLI.run(["gen", maps, "--out-dir", headerOnly, "--format", "header"]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: headerOnly) == ["maps.lskel.h"])
+        let manifestOnly = Self.tempDir()
+        #expect(try CLI.run(["gen", maps, "--out-dir", manifestOnly, "--format", "manifest"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: manifestOnly) == ["maps.manifest.json"])
         let blobs = Self.tempDir()
         #expect(try CLI.run(["gen", maps, "--out-dir", blobs, "--format", "blobs"]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: blobs).sorted() == ["maps.data.bin", "maps.insns.bin"])
@@ -61,5 +68,38 @@ struct CLITests {
         let result = try CLI.run(["gen", "/nonexistent/x.bpf.o", "--out-dir", Self.tempDir()])
         #expect(result.status == 2)
         #expect(result.stderrText.contains("/nonexistent/x.bpf.o"))
+    }
+}
+
+@Suite("lskel inspect")
+struct InspectTests {
+    @Test("tables of programs, maps and relocations, read without libbpf")
+    func tables() throws {
+        let result = try CLI.run(["inspect", try Fixtures.object("subprogs")])
+        #expect(result.status == 0, "\(result.stderrText)")
+        let lines = result.stdoutText.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.contains(["xdp_prog", "xdp", "0", "21", "global"]))
+        #expect(lines.contains(["static_scale", ".text", "80", "4", "static"]))
+        #expect(lines.contains(["xdp", "3", "call", "static_scale"]))
+        #expect(lines.contains(["xdp", "6", "global_data", "hits"]))
+    }
+
+    @Test("--json gives the same facts for machines")
+    func json() throws {
+        let result = try CLI.run(["inspect", try Fixtures.object("core"), "--json"])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+        let relocations = object?["relocations"] as? [[String: Any]] ?? []
+        #expect(relocations.contains { ($0["target"] as? String) == "struct task_struct.real_parent" })
+        #expect((object?["programs"] as? [[String: Any]])?.count == 2)
+    }
+
+    @Test("a malformed object exits 1 with the reader's reason")
+    func malformed() throws {
+        let path = NSTemporaryDirectory() + "lskel-notelf-\(UUID().uuidString).o"
+        try "this is not an ELF object at all".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["inspect", path])
+        #expect(result.status == 1)
+        #expect(result.stderrText.contains("not an ELF file"))
     }
 }

@@ -50,7 +50,7 @@ struct HostIndependenceTests {
             #expect(plainRun.status == alteredRun.status, "\(label): \(plainRun.stderrText) vs \(alteredRun.stderrText)")
             #expect(plainRun.stderrText == alteredRun.stderrText)
             let written = try fm.contentsOfDirectory(atPath: plain).sorted()
-            #expect(written.count >= 3 * 8, "\(label): \(written)")
+            #expect(written.count >= 4 * 8, "\(label): \(written)")
             #expect(try fm.contentsOfDirectory(atPath: altered).sorted() == written)
             for file in written {
                 let a = try Data(contentsOf: URL(fileURLWithPath: "\(plain)/\(file)"))

@@ -1,0 +1,18 @@
+import FoundationEssentials
+
+/// The manifest's JSON form: snake_case keys, sorted, pretty-printed, so the
+/// same manifest is always the same bytes.
+public enum ManifestJSON {
+    public static func encode(_ manifest: Manifest) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(manifest)) + [UInt8(ascii: "\n")]
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> Manifest {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Manifest.self, from: Data(bytes))
+    }
+}

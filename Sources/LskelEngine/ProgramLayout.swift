@@ -1,0 +1,181 @@
+import BPFObject
+
+/// The layout libbpf gave one program: its own instructions first, then each
+/// subprogram it reaches appended once, found by following the calls in the
+/// final instructions back to the functions of the object.
+struct ProgramLayout {
+    struct Block {
+        var name: String
+        var sectionIndex: Int
+        var sectionName: String
+        /// First instruction of the block in the final program.
+        var start: Int
+        /// First instruction of the function in its section.
+        var originStart: Int
+        var count: Int
+    }
+
+    let program: LoaderProgram
+    private(set) var blocks: [Block] = []
+    private let instructions: [Insn]
+
+    struct Insn {
+        var code: UInt8
+        var src: UInt8
+        var imm: Int32
+        var secondImm: Int32?
+    }
+
+    init(program: LoaderProgram, summary: ObjectSummary) throws {
+        self.program = program
+        var decoded: [Insn] = []
+        let bytes = program.instructions
+        decoded.reserveCapacity(bytes.count / 8)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            decoded.append(Insn(code: bytes[offset], src: bytes[offset + 1] >> 4, imm: Self.int32(bytes, offset + 4),
+                                secondImm: offset + 16 <= bytes.count ? Self.int32(bytes, offset + 12) : nil))
+            offset += 8
+        }
+        instructions = decoded
+        guard let main = summary.programs.first(where: { $0.name == program.name && $0.sectionName == program.section }) else {
+            throw GenerationError(.invalidObject, "program '\(program.name)' has no function symbol in section '\(program.section)'")
+        }
+        blocks = [Block(name: main.name, sectionIndex: main.sectionIndex, sectionName: main.sectionName, start: 0,
+                        originStart: Int(main.offset / 8), count: Int(main.instructionCount))]
+        var next = 0
+        while next < blocks.count {
+            let block = blocks[next]
+            next += 1
+            for local in 0..<block.count {
+                let index = block.start + local
+                guard index < instructions.count, let target = callTarget(at: index) else { continue }
+                guard target >= 0, target < instructions.count else { continue }
+                if blocks.contains(where: { target >= $0.start && target < $0.start + $0.count }) { continue }
+                guard let callee = calleeFunction(from: block, local: local, summary: summary) else { continue }
+                let end = blocks.map { $0.start + $0.count }.max() ?? 0
+                guard target == end else { continue }
+                blocks.append(Block(name: callee.name, sectionIndex: callee.sectionIndex, sectionName: callee.sectionName,
+                                    start: target, originStart: Int(callee.offset / 8), count: Int(callee.instructionCount)))
+            }
+        }
+    }
+
+    static func int32(_ bytes: [UInt8], _ offset: Int) -> Int32 {
+        Int32(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
+    }
+
+    /// Final index a bpf-to-bpf call or a callback reference at `index` points to.
+    func callTarget(at index: Int) -> Int? {
+        let insn = instructions[index]
+        if insn.code == 0x85 && insn.src == ManifestBuilder.bpfPseudoCall { return index + 1 + Int(insn.imm) }
+        if insn.code == 0x18 && insn.src == ManifestBuilder.bpfPseudoFunc { return index + 1 + Int(insn.imm) }
+        return nil
+    }
+
+    /// The function of the object a call in `block` reaches, from the object's own instruction and relocation.
+    func calleeFunction(from block: Block, local: Int, summary: ObjectSummary) -> ProgramInfo? {
+        let originIndex = block.originStart + local
+        let elf = summary.elf
+        guard let original = summary.instructions[block.sectionName]?.first(where: { $0.index == originIndex }) else { return nil }
+        var sectionIndex = block.sectionIndex
+        var byteOffset = Int64(originIndex + 1 + Int(original.instruction.imm)) * 8
+        if let relocation = elf.relocations(for: block.sectionIndex).first(where: { $0.offset == UInt64(originIndex * 8) }),
+           Int(relocation.symbolIndex) < elf.symbols.count {
+            let symbol = elf.symbols[Int(relocation.symbolIndex)]
+            sectionIndex = Int(symbol.sectionIndex)
+            if original.instruction.isLdImm64 {
+                byteOffset = Int64(symbol.value) + Int64(original.instruction.imm)
+            } else {
+                byteOffset = Int64(symbol.value) + (Int64(original.instruction.imm) + 1) * 8
+            }
+        }
+        return summary.programs.first { function in
+            function.sectionIndex == sectionIndex && Int64(function.offset) <= byteOffset
+                && byteOffset < Int64(function.offset) + Int64(function.instructionCount) * 8
+        }
+    }
+
+    /// Where final instruction `index` came from.
+    func origin(of index: Int) -> Manifest.Origin? {
+        guard let block = blocks.first(where: { index >= $0.start && index < $0.start + $0.count }) else { return nil }
+        return Manifest.Origin(section: block.sectionName, insnOffset: (block.originStart + index - block.start) * 8)
+    }
+
+    func record(loader: GeneratedLoader, summary: ObjectSummary, kconfigMapIndex: Int?,
+                kconfigValues: [String: String]) throws -> Manifest.ProgramRecord {
+        var relocations: [Manifest.Relocation] = []
+        let recorded = Dictionary(program.relocations.map { ($0.insnIndex, $0) }, uniquingKeysWith: { first, _ in first })
+        var index = 0
+        while index < instructions.count {
+            let insn = instructions[index]
+            let origin = origin(of: index)
+            if insn.code == 0x18 {
+                switch insn.src {
+                case ManifestBuilder.bpfPseudoMapIdx:
+                    let map = Int(insn.imm) < loader.maps.count && insn.imm >= 0 ? loader.maps[Int(insn.imm)].name : "#\(insn.imm)"
+                    relocations.append(.init(insn: index, origin: origin, kind: "map", name: map))
+                case ManifestBuilder.bpfPseudoMapIdxValue:
+                    let mapIndex = Int(insn.imm)
+                    let offset = Int(insn.secondImm ?? 0)
+                    if mapIndex == kconfigMapIndex,
+                       let variable = loader.kconfigLayout.first(where: { offset >= $0.offset && offset < $0.offset + max($0.size, 1) }) {
+                        relocations.append(.init(insn: index, origin: origin, kind: "kconfig", name: variable.name,
+                                                 offset: offset, value: kconfigValues[variable.name] ?? ""))
+                    } else {
+                        let map = mapIndex >= 0 && mapIndex < loader.maps.count ? loader.maps[mapIndex].name : "#\(mapIndex)"
+                        relocations.append(.init(insn: index, origin: origin, kind: "map_value", name: map, offset: offset))
+                    }
+                case ManifestBuilder.bpfPseudoFunc:
+                    let target = index + 1 + Int(insn.imm)
+                    relocations.append(.init(insn: index, origin: origin, kind: "call", name: blockName(at: target), target: target))
+                default:
+                    break
+                }
+            } else if insn.code == 0x85 && insn.src == ManifestBuilder.bpfPseudoCall {
+                let target = index + 1 + Int(insn.imm)
+                relocations.append(.init(insn: index, origin: origin, kind: "call", name: blockName(at: target), target: target))
+            }
+            if let record = recorded[index] {
+                relocations.append(try relocation(record, origin: origin, summary: summary))
+            }
+            index += insn.code == 0x18 ? 2 : 1
+        }
+        // Records at indices the walk above stepped over (never expected) are kept, not lost.
+        let walked = Set(relocations.filter { $0.kind == "core" || $0.kind == "ksym" || $0.kind == "kfunc" }.map(\.insn))
+        for record in program.relocations where !walked.contains(record.insnIndex) {
+            relocations.append(try relocation(record, origin: origin(of: record.insnIndex), summary: summary))
+        }
+        relocations.sort { ($0.insn, $0.kind) < ($1.insn, $1.kind) }
+        let subprograms = blocks.dropFirst().map {
+            Manifest.SubprogramRecord(name: $0.name, section: $0.sectionName, insn: $0.start, insnCount: $0.count)
+        }
+        return Manifest.ProgramRecord(
+            name: program.name, section: program.section, type: program.type, typeName: program.typeName,
+            expectedAttachType: program.expectedAttachType, expectedAttachTypeName: program.expectedAttachTypeName,
+            attachTarget: program.attachTarget, insnCount: program.instructionCount,
+            funcInfoCount: program.funcInfoCount, lineInfoCount: program.lineInfoCount,
+            subprograms: Array(subprograms), relocations: relocations)
+    }
+
+    func blockName(at index: Int) -> String {
+        blocks.first { index >= $0.start && index < $0.start + $0.count }?.name ?? "#\(index)"
+    }
+
+    func relocation(_ record: LoaderRelocation, origin: Manifest.Origin?, summary: ObjectSummary) throws -> Manifest.Relocation {
+        switch record {
+        case .ksym(let index, let name, let weak, let typeless):
+            return .init(insn: index, origin: origin, kind: "ksym", name: name, weak: weak, typed: !typeless)
+        case .kfunc(let index, let name, let weak):
+            return .init(insn: index, origin: origin, kind: "kfunc", name: name, weak: weak, typed: true)
+        case .core(let index, let typeID, let accessOffset, let rawKind):
+            let kind = CoreReloKind(rawValue: rawKind)
+            let btf = summary.btf
+            let access = btf?.string(at: accessOffset) ?? ""
+            let root = btf?.cDeclaration(of: typeID) ?? "type \(typeID)"
+            let path = btf.flatMap { try? $0.fieldPath(rootTypeID: typeID, accessString: access, kind: kind) }
+            return .init(insn: index, origin: origin, kind: "core", coreKind: ManifestBuilder.coreKindName(rawKind),
+                         rootType: root, access: access, fieldPath: path)
+        }
+    }
+}
