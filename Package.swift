@@ -29,6 +29,7 @@ let package = Package(
     name: "lskeld",
     products: [
         .executable(name: "lskel", targets: ["lskel"]),
+        .executable(name: "lskel-worker", targets: ["lskel-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,6 +60,24 @@ let package = Package(
             name: "LskelEngine",
             dependencies: ["CLibbpf", "CLskelHost", "LskelModel", "BPFObject"],
             path: "Sources/LskelEngine"
+        ),
+        // The worker's lock-down: namespaces, empty root, capabilities, seccomp, rlimits.
+        .target(
+            name: "CLskelSandbox",
+            path: "Sources/CLskelSandbox",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("seccomp")]
+        ),
+        // The single-use sandboxed worker: one framed request on stdin, one answer on stdout.
+        .executableTarget(
+            name: "lskel-worker",
+            dependencies: ["LskelEngine", "CLskelSandbox"],
+            path: "Sources/lskel-worker",
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"]),
+                .linkedLibrary("_FoundationCollections"),
+                .linkedLibrary("_FoundationCShims"),
+            ]
         ),
         .executableTarget(
             name: "lskel",

@@ -1,7 +1,7 @@
 /// Why an object did not become a loader. Every failure names its cause; the
 /// ``kind`` is stable and machine-readable, ``detail`` is for people and
 /// ``libbpfLog`` holds libbpf's own lines that explain it.
-public struct GenerationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct GenerationError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         /// The bytes are not a BPF ELF object libbpf can open.
         case invalidObject = "invalid-object"

@@ -1,0 +1,71 @@
+#ifndef LSKEL_SANDBOX_H
+#define LSKEL_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The worker's lock-down, applied before it reads a byte of input.
+ *
+ * In order, each step checked: drop to an unprivileged uid/gid (when started
+ * as root); new user, mount, network, IPC, UTS and PID namespaces (a forked
+ * child becomes PID 1 of the new PID namespace and does the work; the parent
+ * only relays its exit status); an empty read-only tmpfs root (pivot_root),
+ * so no /proc, /sys, /boot or /etc; every capability dropped; no_new_privs; a
+ * seccomp allow-list (anything else traps and the worker exits reporting the
+ * system call); rlimits on address space, CPU seconds, file size, open files
+ * and core dumps.
+ */
+enum lskel_layer {
+	LSKEL_LAYER_UNPRIVILEGED = 1 << 0,
+	LSKEL_LAYER_USER_NS = 1 << 1,
+	LSKEL_LAYER_MOUNT_NS = 1 << 2,
+	LSKEL_LAYER_NET_NS = 1 << 3,
+	LSKEL_LAYER_IPC_NS = 1 << 4,
+	LSKEL_LAYER_UTS_NS = 1 << 5,
+	LSKEL_LAYER_PID_NS = 1 << 6,
+	LSKEL_LAYER_EMPTY_ROOT = 1 << 7,
+	LSKEL_LAYER_NO_CAPS = 1 << 8,
+	LSKEL_LAYER_NO_NEW_PRIVS = 1 << 9,
+	LSKEL_LAYER_SECCOMP = 1 << 10,
+	LSKEL_LAYER_RLIMITS = 1 << 11,
+	LSKEL_LAYER_ALL = (1 << 12) - 1,
+};
+
+struct lskel_sandbox_limits {
+	uint64_t address_space_bytes;
+	uint64_t cpu_seconds;
+	uint64_t file_size_bytes;
+	uint64_t open_files;
+};
+
+struct lskel_sandbox_report {
+	uint32_t layers;	/* enum lskel_layer bits that are in force */
+	char failures[1024];	/* why missing layers are missing, "; " separated */
+};
+
+/* Exit status a worker uses when the seccomp filter stopped a system call;
+ * stderr then holds "forbidden system call N". */
+#define LSKEL_EXIT_FORBIDDEN_SYSCALL 97
+
+/*
+ * Locks the process down. Returns 0 in the process that must go on working
+ * (the PID 1 child when a PID namespace was made); never returns in the
+ * relaying parent, which exits with the child's status. Returns -1 only if a
+ * layer failed that cannot be skipped (the report says which).
+ */
+int lskel_sandbox_apply(const struct lskel_sandbox_limits *limits, struct lskel_sandbox_report *report);
+
+/* Test-only hostile actions, run inside the sandbox. Each returns only if the
+ * sandbox contained it, with a description of what happened. */
+int lskel_hostile_read_file(const char *path, char *out, size_t out_len);
+int lskel_hostile_socket(char *out, size_t out_len);
+int lskel_hostile_bpf(char *out, size_t out_len);
+int lskel_hostile_fork(char *out, size_t out_len);
+int lskel_hostile_exec(char *out, size_t out_len);
+int lskel_hostile_alloc(uint64_t bytes, char *out, size_t out_len);
+void lskel_hostile_spin(void);
+void lskel_hostile_segv(void);
+
+#endif

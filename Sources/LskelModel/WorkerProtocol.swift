@@ -1,0 +1,149 @@
+/// The messages between the service and a single-use `lskel-worker`.
+///
+/// Every message is a frame: the magic `LSK1`, a type byte, a part count
+/// (u32 little-endian), then each part as a u32 little-endian length and its
+/// bytes. The first part is JSON; later parts are binary.
+///
+/// 1. worker → service, `R` (ready): ``WorkerReady`` once the sandbox is in force;
+/// 2. service → worker, `Q` (request): ``WorkerRequest`` JSON, then the object bytes;
+/// 3. worker → service, `A` (answer): ``WorkerAnswer`` JSON, then insns and data.
+public enum WorkerFrame {
+    public static let magic: [UInt8] = Array("LSK1".utf8)
+    public static let ready: UInt8 = UInt8(ascii: "R")
+    public static let request: UInt8 = UInt8(ascii: "Q")
+    public static let answer: UInt8 = UInt8(ascii: "A")
+    /// No frame has more parts than this.
+    public static let maxParts = 8
+
+    public static func encode(type: UInt8, parts: [[UInt8]]) -> [UInt8] {
+        var out = magic
+        out.append(type)
+        append(UInt32(parts.count), to: &out)
+        for part in parts {
+            append(UInt32(part.count), to: &out)
+            out.append(contentsOf: part)
+        }
+        return out
+    }
+
+    /// Decodes one frame from the start of `bytes`; returns its type, parts and length.
+    public static func decode(_ bytes: [UInt8], maxBytes: Int) throws -> (type: UInt8, parts: [[UInt8]], length: Int) {
+        var offset = 0
+        func need(_ count: Int) throws {
+            guard count <= maxBytes, offset + count <= bytes.count else {
+                throw WorkerFrameError.truncated(needed: offset + count, available: bytes.count)
+            }
+        }
+        func u32() throws -> Int {
+            try need(4)
+            let value = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+            offset += 4
+            return Int(value)
+        }
+        try need(5)
+        guard Array(bytes[0..<4]) == magic else { throw WorkerFrameError.badMagic }
+        let type = bytes[4]
+        offset = 5
+        let count = try u32()
+        guard count <= maxParts else { throw WorkerFrameError.tooManyParts(count) }
+        var parts: [[UInt8]] = []
+        for _ in 0..<count {
+            let length = try u32()
+            try need(length)
+            parts.append(Array(bytes[offset ..< offset + length]))
+            offset += length
+        }
+        return (type, parts, offset)
+    }
+
+    static func append(_ value: UInt32, to out: inout [UInt8]) {
+        out.append(UInt8(value & 0xff))
+        out.append(UInt8((value >> 8) & 0xff))
+        out.append(UInt8((value >> 16) & 0xff))
+        out.append(UInt8(value >> 24))
+    }
+}
+
+public enum WorkerFrameError: Error, Sendable, Equatable, CustomStringConvertible {
+    case truncated(needed: Int, available: Int)
+    case badMagic
+    case tooManyParts(Int)
+    case unexpected(String)
+
+    public var description: String {
+        switch self {
+        case .truncated(let needed, let available): "frame truncated: needed \(needed) bytes, have \(available)"
+        case .badMagic: "frame does not start with LSK1"
+        case .tooManyParts(let count): "frame has \(count) parts"
+        case .unexpected(let what): what
+        }
+    }
+}
+
+/// The isolation a worker put in place before reading its request.
+public struct SandboxReport: Sendable, Hashable, Codable {
+    public static let allLayers = [
+        "unprivileged", "user_namespace", "mount_namespace", "network_namespace", "ipc_namespace",
+        "uts_namespace", "pid_namespace", "empty_root", "no_capabilities", "no_new_privs", "seccomp", "rlimits",
+    ]
+
+    /// Layers in force, by name (``allLayers``).
+    public var layers: [String]
+    /// Why any missing layer is missing.
+    public var failures: String
+
+    public init(layers: [String], failures: String) {
+        self.layers = layers
+        self.failures = failures
+    }
+
+    public var missing: [String] { Self.allLayers.filter { !layers.contains($0) } }
+    /// "full" when every layer is in force, "partial" otherwise.
+    public var level: String { missing.isEmpty ? "full" : "partial" }
+}
+
+public struct WorkerReady: Sendable, Hashable, Codable {
+    public var sandbox: SandboxReport
+
+    public init(sandbox: SandboxReport) {
+        self.sandbox = sandbox
+    }
+}
+
+public struct WorkerRequest: Sendable, Hashable, Codable {
+    /// Skeleton name.
+    public var name: String
+    /// The object's file name, for the manifest.
+    public var objectName: String
+    public var profile: TargetProfile
+    /// Test-only: a hostile action instead of generation, honoured only by a
+    /// worker started with `--allow-test-hostile`.
+    public var hostileAction: String?
+
+    public init(name: String, objectName: String, profile: TargetProfile, hostileAction: String? = nil) {
+        self.name = name
+        self.objectName = objectName
+        self.profile = profile
+        self.hostileAction = hostileAction
+    }
+}
+
+public struct WorkerAnswer: Sendable, Hashable, Codable {
+    public var error: GenerationError?
+    public var header: String?
+    /// The manifest as JSON text (``Manifest`` encoded with snake_case keys).
+    public var manifest: String?
+    /// libbpf's messages (warnings and info; debug lines are left out).
+    public var libbpfLog: [String]
+    /// What a hostile test action observed.
+    public var hostileOutcome: String?
+
+    public init(error: GenerationError? = nil, header: String? = nil, manifest: String? = nil,
+                libbpfLog: [String] = [], hostileOutcome: String? = nil) {
+        self.error = error
+        self.header = header
+        self.manifest = manifest
+        self.libbpfLog = libbpfLog
+        self.hostileOutcome = hostileOutcome
+    }
+}

@@ -1,0 +1,150 @@
+import CLskelSandbox
+import FoundationEssentials
+import Glibc
+import LskelEngine
+
+/// lskel-worker: locks itself down, says it is ready, reads one request on
+/// stdin, answers on stdout and exits. Progress goes to stderr as
+/// `phase: <what>` lines so the service can say what a crash interrupted.
+///
+///     lskel-worker [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--allow-test-hostile]
+struct WorkerOptions {
+    var memoryMiB: UInt64 = 256
+    var cpuSeconds: UInt64 = 5
+    var maxRequestBytes = 40 << 20
+    var allowHostile = false
+
+    init(arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--memory-mib": memoryMiB = iterator.next().flatMap { UInt64($0) } ?? memoryMiB
+            case "--cpu-seconds": cpuSeconds = iterator.next().flatMap { UInt64($0) } ?? cpuSeconds
+            case "--max-request-bytes": maxRequestBytes = iterator.next().flatMap { Int($0) } ?? maxRequestBytes
+            case "--allow-test-hostile": allowHostile = true
+            default: fail("unknown argument \(argument)", status: 2)
+            }
+        }
+    }
+}
+
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            exit(3)
+        }
+        offset += written
+    }
+}
+
+func phase(_ text: String) { writeAll(2, Array("phase: \(text)\n".utf8)) }
+
+func fail(_ message: String, status: Int32) -> Never {
+    writeAll(2, Array("lskel-worker: \(message)\n".utf8))
+    exit(status)
+}
+
+/// Reads stdin to its end, up to `limit` bytes.
+func readRequest(limit: Int) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            fail("reading the request failed: errno \(errno)", status: 4)
+        }
+        if count == 0 { return bytes }
+        guard bytes.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: 5) }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+}
+
+let layerNames: [(UInt32, String)] = [
+    (LSKEL_LAYER_UNPRIVILEGED.rawValue, "unprivileged"), (LSKEL_LAYER_USER_NS.rawValue, "user_namespace"),
+    (LSKEL_LAYER_MOUNT_NS.rawValue, "mount_namespace"), (LSKEL_LAYER_NET_NS.rawValue, "network_namespace"),
+    (LSKEL_LAYER_IPC_NS.rawValue, "ipc_namespace"), (LSKEL_LAYER_UTS_NS.rawValue, "uts_namespace"),
+    (LSKEL_LAYER_PID_NS.rawValue, "pid_namespace"), (LSKEL_LAYER_EMPTY_ROOT.rawValue, "empty_root"),
+    (LSKEL_LAYER_NO_CAPS.rawValue, "no_capabilities"), (LSKEL_LAYER_NO_NEW_PRIVS.rawValue, "no_new_privs"),
+    (LSKEL_LAYER_SECCOMP.rawValue, "seccomp"), (LSKEL_LAYER_RLIMITS.rawValue, "rlimits"),
+]
+
+let options = WorkerOptions(arguments: CommandLine.arguments)
+let encoder = JSONEncoder()
+let decoder = JSONDecoder()
+
+// Everything that allocates lazily is warmed up before the filter is in force.
+_ = try? encoder.encode(WorkerAnswer())
+
+var limits = lskel_sandbox_limits(address_space_bytes: options.memoryMiB << 20, cpu_seconds: options.cpuSeconds,
+                                  file_size_bytes: 16 << 20, open_files: 32)
+var report = lskel_sandbox_report()
+if lskel_sandbox_apply(&limits, &report) != 0 {
+    fail("sandbox failed", status: 6)
+}
+let failures = withUnsafeBytes(of: &report.failures) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+let sandbox = SandboxReport(layers: layerNames.filter { report.layers & $0.0 != 0 }.map(\.1), failures: failures)
+let readyJSON = (try? encoder.encode(WorkerReady(sandbox: sandbox))).map(Array.init) ?? []
+writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
+
+phase("reading the request")
+let frameBytes = readRequest(limit: options.maxRequestBytes)
+guard let frame = try? WorkerFrame.decode(frameBytes, maxBytes: options.maxRequestBytes),
+      frame.type == WorkerFrame.request, frame.parts.count == 2,
+      let request = try? decoder.decode(WorkerRequest.self, from: Data(frame.parts[0]))
+else {
+    fail("malformed request frame", status: 7)
+}
+let object = frame.parts[1]
+
+func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = []) -> Never {
+    let json = (try? encoder.encode(answer)).map(Array.init) ?? []
+    writeAll(1, WorkerFrame.encode(type: WorkerFrame.answer, parts: [json, insns, data]))
+    exit(0)
+}
+
+if let action = request.hostileAction {
+    guard options.allowHostile else { fail("hostile test actions are disabled", status: 8) }
+    phase("running the test action \(action)")
+    var text = [CChar](repeating: 0, count: 512)
+    switch action {
+    case "read-passwd": _ = lskel_hostile_read_file("/etc/passwd", &text, text.count)
+    case "socket": _ = lskel_hostile_socket(&text, text.count)
+    case "bpf": _ = lskel_hostile_bpf(&text, text.count)
+    case "fork": _ = lskel_hostile_fork(&text, text.count)
+    case "exec": _ = lskel_hostile_exec(&text, text.count)
+    case "alloc-4g":
+        if lskel_hostile_alloc(4 << 30, &text, text.count) != 0 {
+            fail("out of memory: " + String(cString: text), status: 98)
+        }
+    case "spin": lskel_hostile_spin()
+    case "flood-stdout":
+        let block = [UInt8](repeating: 0x41, count: 1 << 20)
+        for _ in 0..<1024 { writeAll(1, block) }
+    case "segv": lskel_hostile_segv()
+    default: fail("unknown test action \(action)", status: 9)
+    }
+    answer(WorkerAnswer(hostileOutcome: String(cString: text)))
+}
+
+do {
+    phase("reading the object")
+    let summary = try ObjectReader.summary(object)
+    phase("generating the loader with libbpf")
+    let loader = try LoaderGenerator.generate(object: object, name: request.name, profile: request.profile)
+    phase("building the manifest")
+    let manifest = try ManifestBuilder.build(objectName: request.objectName, object: object, loader: loader,
+                                             profile: request.profile, summary: summary)
+    let manifestText = String(decoding: try ManifestJSON.encode(manifest), as: UTF8.self)
+    phase("answering")
+    answer(WorkerAnswer(header: loader.header, manifest: manifestText,
+                        libbpfLog: loader.libbpfLog.filter { $0.level != .debug }.map(\.text)),
+           insns: loader.insns, data: loader.data)
+} catch let error as GenerationError {
+    answer(WorkerAnswer(error: error, libbpfLog: error.libbpfLog))
+} catch {
+    answer(WorkerAnswer(error: GenerationError(.generationFailed, "\(error)")))
+}
