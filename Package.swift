@@ -68,6 +68,17 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("seccomp")]
         ),
+        // Pre-spawned sandboxed workers and the job queue. Never links libbpf or the reader.
+        .target(
+            name: "CLskelSpawn",
+            path: "Sources/CLskelSpawn",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        .target(
+            name: "LskelPool",
+            dependencies: ["LskelModel", "CLskelSpawn"],
+            path: "Sources/LskelPool"
+        ),
         // The single-use sandboxed worker: one framed request on stdin, one answer on stdout.
         .executableTarget(
             name: "lskel-worker",
@@ -93,9 +104,20 @@ let package = Package(
             dependencies: ["BPFObject"],
             path: "Tests/BPFObjectTests"
         ),
+        // Fixtures, process helpers and tool lookups shared by the test targets.
+        .target(
+            name: "LskelTestSupport",
+            dependencies: ["LskelEngine"],
+            path: "Tests/LskelTestSupport"
+        ),
+        .testTarget(
+            name: "LskelPoolTests",
+            dependencies: ["LskelPool", "LskelEngine", "LskelTestSupport"],
+            path: "Tests/LskelPoolTests"
+        ),
         .testTarget(
             name: "LskelEngineTests",
-            dependencies: ["LskelEngine", "lskel"],
+            dependencies: ["LskelEngine", "LskelTestSupport", "lskel"],
             path: "Tests/LskelEngineTests"
         ),
     ]

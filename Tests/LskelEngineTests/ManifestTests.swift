@@ -1,5 +1,6 @@
 import BPFObject
 import Foundation
+import LskelTestSupport
 import Testing
 @testable import LskelEngine
 

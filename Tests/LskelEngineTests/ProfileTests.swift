@@ -1,3 +1,4 @@
+import LskelTestSupport
 import Testing
 @testable import LskelEngine
 

@@ -3,29 +3,29 @@ import LskelEngine
 
 /// The BPF C fixtures under Tests/Fixtures, compiled once per test run with
 /// Debian's clang (`-target bpf -g -O2`) into a temporary directory.
-enum Fixtures {
-    static let sourceDirectory: String = {
-        // Tests/LskelEngineTests/Support/Fixtures.swift -> Tests/Fixtures
+public enum Fixtures {
+    public static let sourceDirectory: String = {
+        // Tests/LskelTestSupport/Fixtures.swift -> Tests/Fixtures
         let file = URL(fileURLWithPath: #filePath)
-        return file.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return file.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures").path
     }()
 
-    static let packageRoot: String = {
+    public static let packageRoot: String = {
         URL(fileURLWithPath: sourceDirectory).deletingLastPathComponent().deletingLastPathComponent().path
     }()
 
     /// Objects that become working loaders. `bpftoolParity` is false where
     /// bpftool 7.1 itself fails (crash or a header that does not compile).
-    static let supported: [String] = [
+    public static let supported: [String] = [
         "maps", "globals", "subprogs", "core", "ksyms", "kconfig", "progtypes", "many32", "noprogs", "rawtp_noname",
     ]
 
     /// Fixtures bpftool handles; ours must equal its output byte for byte.
-    static let bpftoolHandles: [String] = supported.filter { $0 != "rawtp_noname" && $0 != "noprogs" }
+    public static let bpftoolHandles: [String] = supported.filter { $0 != "rawtp_noname" && $0 != "noprogs" }
 
     /// Objects libbpf 1.1 cannot turn into a working loader, with the error kind we answer.
-    static let refused: [(fixture: String, kind: GenerationError.Kind, names: [String])] = [
+    public static let refused: [(fixture: String, kind: GenerationError.Kind, names: [String])] = [
         ("toomany_progs", .tooManyPrograms, ["33 programs"]),
         ("toomany_subprogs", .tooManyPrograms, ["33 programs"]),
         ("prog_array_init", .progArrayInit, ["jump_table", "tail_callee"]),
@@ -38,15 +38,15 @@ enum Fixtures {
         ("unknown_virtual", .unresolvedExtern, ["LINUX_LSKEL_UNKNOWN"]),
     ]
 
-    static let clang: String? = Shell.which("/usr/bin/clang-14", "clang-14", "/usr/bin/clang")
+    public static let clang: String? = Shell.which("/usr/bin/clang-14", "clang-14", "/usr/bin/clang")
 
-    struct Build: Sendable {
-        var directory: String
-        var failures: [String: String]
+    public struct Build: Sendable {
+        public var directory: String
+        public var failures: [String: String]
     }
 
     /// Compiles every fixture once; compile errors are kept per fixture.
-    static let build: Build = {
+    public static let build: Build = {
         let directory = NSTemporaryDirectory() + "lskel-fixtures-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var failures: [String: String] = [:]
@@ -69,12 +69,12 @@ enum Fixtures {
         return Build(directory: directory, failures: failures)
     }()
 
-    static let multiarch: String = {
+    public static let multiarch: String = {
         (try? Shell.run("/usr/bin/gcc", ["-dumpmachine"]).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "x86_64-linux-gnu"
     }()
 
     /// Path of a compiled fixture object, or an error naming the compile failure.
-    static func object(_ name: String) throws -> String {
+    public static func object(_ name: String) throws -> String {
         if let failure = build.failures[name] {
             throw FixtureError("fixture \(name) did not compile: \(failure)")
         }
@@ -85,20 +85,20 @@ enum Fixtures {
         return path
     }
 
-    static func bytes(_ name: String) throws -> [UInt8] {
+    public static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: try object(name))))
     }
 
     /// The skeleton name bpftool derives for a fixture (`maps.bpf.o` -> `maps_bpf`).
-    static func skeletonName(_ name: String) -> String { "\(name)_bpf" }
+    public static func skeletonName(_ name: String) -> String { "\(name)_bpf" }
 
     /// This machine's profile, as bpftool would read it.
-    static let hostProfile: TargetProfile = {
+    public static let hostProfile: TargetProfile = {
         (try? HostProfile.read()) ?? TargetProfile()
     }()
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct FixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

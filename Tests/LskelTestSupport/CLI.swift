@@ -1,27 +1,32 @@
 import Foundation
 
 /// The built `lskel` executable, next to the test bundle.
-enum CLI {
-    static let path: String = {
+public enum CLI {
+    public static let path: String = builtExecutable("lskel")
+    /// The sandboxed worker executable.
+    public static let workerPath: String = builtExecutable("lskel-worker")
+
+    /// An executable of this package, next to the test bundle.
+    public static func builtExecutable(_ name: String) -> String {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var dir = testBinary.deletingLastPathComponent()
         // swift test runs .build/<config>/<name>PackageTests.xctest
         for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("lskel").path
+            let candidate = dir.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        return Fixtures.packageRoot + "/.build/debug/lskel"
-    }()
+        return Fixtures.packageRoot + "/.build/debug/" + name
+    }
 
-    static func run(_ arguments: [String]) throws -> ProcessResult {
+    public static func run(_ arguments: [String]) throws -> ProcessResult {
         try Shell.run(path, arguments)
     }
 }
 
 /// Compiles a generated header with the system C compiler, as a user would.
-enum CompileCheck {
-    static func header(_ header: String, name: String, extraIncludes: [String] = []) throws {
+public enum CompileCheck {
+    public static func header(_ header: String, name: String, extraIncludes: [String] = []) throws {
         let dir = NSTemporaryDirectory() + "lskel-cc-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,8 +1,8 @@
 /// Decodes the body of the C string literals a `.lskel.h` embeds
 /// (`opts.data = (void *)"\...";`), to compare bpftool's blobs with ours.
-enum CStringLiteral {
+public enum CStringLiteral {
     /// The bytes of the literal that follows `marker` in `header`.
-    static func bytes(after marker: String, in header: String) -> [UInt8]? {
+    public static func bytes(after marker: String, in header: String) -> [UInt8]? {
         guard let start = header.firstRange(of: marker)?.upperBound else { return nil }
         var bytes: [UInt8] = []
         var iterator = header[start...].utf8.makeIterator()

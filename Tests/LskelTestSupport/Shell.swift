@@ -1,18 +1,18 @@
 import Foundation
 
 /// The result of running a program to completion.
-struct ProcessResult {
-    var status: Int32
-    var stdout: Data
-    var stderr: Data
-    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+public struct ProcessResult {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
 
-enum Shell {
+public enum Shell {
     /// Runs `executable` with `arguments`, optional standard input, and waits.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
                     currentDirectory: String? = nil) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -43,12 +43,12 @@ enum Shell {
 
     /// Runs a command line through /bin/sh.
     @discardableResult
-    static func sh(_ command: String, currentDirectory: String? = nil) throws -> ProcessResult {
+    public static func sh(_ command: String, currentDirectory: String? = nil) throws -> ProcessResult {
         try run("/bin/sh", ["-c", command], currentDirectory: currentDirectory)
     }
 
     /// The first of `names` found on PATH or as an absolute path.
-    static func which(_ names: String...) -> String? {
+    public static func which(_ names: String...) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for name in names {
             if name.hasPrefix("/") {

@@ -1,0 +1,246 @@
+import Foundation
+import LskelModel
+
+/// What one job through the pool produced.
+public struct WorkerResult: Sendable {
+    /// The worker's answer: the header and manifest, or the object's rejection.
+    public var answer: WorkerAnswer
+    public var insns: [UInt8]
+    public var data: [UInt8]
+    /// The isolation the worker that ran the job had.
+    public var sandbox: SandboxReport
+    /// Wall time of the job in the worker, seconds.
+    public var elapsed: Double
+}
+
+/// Counters for metrics and tests.
+public struct WorkerPoolStats: Sendable, Equatable {
+    public var spawned = 0
+    public var completed = 0
+    public var killedTimeout = 0
+    public var killedOutput = 0
+    public var crashed = 0
+    public var forbiddenSyscalls = 0
+    public var limitExceeded = 0
+    public var rejectedSaturated = 0
+    public var busy = 0
+    public var queued = 0
+    public var warm = 0
+}
+
+/// Single-use, pre-spawned, sandboxed workers. Each job takes a worker that
+/// is already started and locked down, sends it one request, and reaps it; a
+/// replacement is started in the background. At most `concurrency` jobs run;
+/// up to `queueLimit` wait; more are refused with ``WorkerError/saturated(retryAfterSeconds:)``.
+///
+/// ```swift
+/// let pool = WorkerPool(configuration: .init(workerPath: "/usr/lib/lskeld/lskel-worker"))
+/// let sandbox = try await pool.start()
+/// let result = try await pool.generate(request, object: bytes)
+/// ```
+public actor WorkerPool {
+    public nonisolated let configuration: WorkerPoolConfiguration
+    private var warm: [WorkerProcess] = []
+    private var spawning = 0
+    private var running = 0
+    private var waiters: [CheckedContinuation<Void, Error>] = []
+    private var drained: [CheckedContinuation<Void, Never>] = []
+    private var closed = false
+    private var averageJobSeconds = 0.02
+    public private(set) var sandbox: SandboxReport?
+    private var counters = WorkerPoolStats()
+
+    public init(configuration: WorkerPoolConfiguration) {
+        self.configuration = configuration
+    }
+
+    public var stats: WorkerPoolStats {
+        var stats = counters
+        stats.busy = running
+        stats.queued = waiters.count
+        stats.warm = warm.count
+        return stats
+    }
+
+    /// Starts the first worker and reports its sandbox; with
+    /// `requireFullSandbox`, fails unless every layer is in force.
+    @discardableResult
+    public func start() async throws -> SandboxReport {
+        let worker = try await spawnReady()
+        let report = worker.sandbox ?? SandboxReport(layers: [], failures: "no report")
+        sandbox = report
+        if configuration.requireFullSandbox && report.level != "full" {
+            worker.kill()
+            throw WorkerError.sandboxIncomplete(missing: report.missing, reason: report.failures)
+        }
+        warm.append(worker)
+        replenish()
+        return report
+    }
+
+    /// Runs one generation in a sandboxed worker.
+    public func generate(_ request: WorkerRequest, object: [UInt8]) async throws -> WorkerResult {
+        guard !closed else { throw WorkerError.shuttingDown }
+        if running >= configuration.concurrency {
+            guard waiters.count < configuration.queueLimit else {
+                counters.rejectedSaturated += 1
+                throw WorkerError.saturated(retryAfterSeconds: retryAfter())
+            }
+            try await withCheckedThrowingContinuation { waiters.append($0) }
+        }
+        running += 1
+        defer { release() }
+
+        let worker: WorkerProcess
+        if let ready = warm.popLast() {
+            worker = ready
+        } else {
+            worker = try await spawnReady()
+        }
+        replenish()
+        let requestJSON = try JSONCoding.encoder.encode(request)
+        let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [Array(requestJSON), object])
+        let configuration = configuration
+        let outcome = await Self.onThread {
+            worker.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
+        }
+        averageJobSeconds = averageJobSeconds * 0.9 + outcome.elapsed * 0.1
+        do {
+            let result = try interpret(outcome, sandbox: worker.sandbox ?? sandbox ?? SandboxReport(layers: [], failures: ""))
+            counters.completed += 1
+            return result
+        } catch let error as WorkerError {
+            count(error)
+            throw error
+        }
+    }
+
+    /// Refuses new jobs, stops idle workers and waits for running jobs to finish.
+    public func shutdown() async {
+        closed = true
+        for waiter in waiters { waiter.resume(throwing: WorkerError.shuttingDown) }
+        waiters = []
+        for worker in warm { worker.kill() }
+        warm = []
+        if running > 0 {
+            await withCheckedContinuation { drained.append($0) }
+        }
+    }
+
+    // MARK: internals
+
+    private func release() {
+        running -= 1
+        if !waiters.isEmpty {
+            waiters.removeFirst().resume()
+        } else if running == 0 {
+            for waiter in drained { waiter.resume() }
+            drained = []
+        }
+    }
+
+    private func retryAfter() -> Int {
+        let jobsAhead = Double(waiters.count + running + 1)
+        return max(1, Int((jobsAhead * averageJobSeconds / Double(max(configuration.concurrency, 1))).rounded(.up)))
+    }
+
+    private func replenish() {
+        while !closed && warm.count + spawning < configuration.warmWorkers {
+            spawning += 1
+            Task {
+                let worker = try? await self.spawnReady()
+                self.adopt(worker)
+            }
+        }
+    }
+
+    private func adopt(_ worker: WorkerProcess?) {
+        spawning -= 1
+        guard let worker else { return }
+        if closed {
+            worker.kill()
+        } else {
+            warm.append(worker)
+        }
+    }
+
+    private func spawnReady() async throws -> WorkerProcess {
+        counters.spawned += 1
+        let arguments = configuration.workerArguments
+        return try await Self.onThread {
+            let worker = try WorkerProcess(arguments: arguments)
+            _ = try worker.awaitReady(timeout: 10)
+            return worker
+        }
+    }
+
+    private func count(_ error: WorkerError) {
+        switch error {
+        case .timedOut: counters.killedTimeout += 1
+        case .outputTooLarge: counters.killedOutput += 1
+        case .forbiddenSyscall: counters.forbiddenSyscalls += 1
+        case .memoryLimit, .cpuLimit: counters.limitExceeded += 1
+        case .crashed, .failed: counters.crashed += 1
+        default: break
+        }
+    }
+
+    /// Runs blocking work on its own thread.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// Turns a finished worker process into a result or a precise error.
+    func interpret(_ outcome: WorkerProcess.Outcome, sandbox: SandboxReport) throws -> WorkerResult {
+        let errorText = String(decoding: outcome.stderr, as: UTF8.self)
+        let phase = errorText.split(separator: "\n").last { $0.hasPrefix("phase: ") }.map { String($0.dropFirst(7)) }
+        if outcome.outputExceeded { throw WorkerError.outputTooLarge(limit: configuration.maxOutputBytes) }
+        if outcome.timedOut { throw WorkerError.timedOut(seconds: configuration.wallSeconds, phase: phase) }
+        let status = outcome.status
+        let exited = status & 0x7f == 0
+        if exited {
+            let code = (status >> 8) & 0xff
+            switch code {
+            case 0:
+                break
+            case 97:
+                let number = errorText.split(separator: "\n").last { $0.hasPrefix("forbidden system call ") }
+                    .flatMap { Int($0.dropFirst("forbidden system call ".count)) }
+                throw WorkerError.forbiddenSyscall(name: number.map(SyscallNames.name) ?? "unknown", phase: phase)
+            case 98:
+                throw WorkerError.memoryLimit(mebibytes: configuration.memoryMiB, phase: phase)
+            default:
+                let detail = errorText.split(separator: "\n").filter { !$0.hasPrefix("phase: ") }.suffix(5).joined(separator: "; ")
+                throw WorkerError.failed(status: code, detail: detail.isEmpty ? "no message" : detail)
+            }
+        } else {
+            let signal = status & 0x7f
+            if signal == SIGXCPU || signal == SIGKILL {
+                throw WorkerError.cpuLimit(seconds: configuration.cpuSeconds, phase: phase)
+            }
+            if errorText.contains("Could not allocate memory") || errorText.contains("out of memory") {
+                throw WorkerError.memoryLimit(mebibytes: configuration.memoryMiB, phase: phase)
+            }
+            throw WorkerError.crashed(signal: SyscallNames.signalName(signal), phase: phase)
+        }
+        guard let frame = try? WorkerFrame.decode(outcome.stdout, maxBytes: configuration.maxOutputBytes),
+              frame.type == WorkerFrame.answer, frame.parts.count == 3,
+              let answer = try? JSONCoding.decoder.decode(WorkerAnswer.self, from: frame.parts[0])
+        else {
+            throw WorkerError.failed(status: 0, detail: "the worker's answer is malformed")
+        }
+        return WorkerResult(answer: answer, insns: frame.parts[1], data: frame.parts[2], sandbox: sandbox, elapsed: outcome.elapsed)
+    }
+}

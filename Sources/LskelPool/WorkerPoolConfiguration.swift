@@ -1,0 +1,32 @@
+/// Sizes and limits of the worker pool. The defaults suit a 2-core machine.
+public struct WorkerPoolConfiguration: Sendable {
+    /// Path of the `lskel-worker` executable.
+    public var workerPath: String
+    /// Jobs that run at once.
+    public var concurrency: Int = 2
+    /// Workers kept started, sandboxed and waiting for a request.
+    public var warmWorkers: Int = 2
+    /// Jobs that may wait for a free slot before requests are refused with 503.
+    public var queueLimit: Int = 64
+    /// Per-job limits.
+    public var memoryMiB: UInt64 = 256
+    public var cpuSeconds: UInt64 = 5
+    public var wallSeconds: Double = 5
+    public var maxOutputBytes: Int = 64 << 20
+    public var maxObjectBytes: Int = 16 << 20
+    /// Refuse to start unless every sandbox layer is in force.
+    public var requireFullSandbox: Bool = false
+    /// Test only: let requests ask the worker for hostile actions.
+    public var allowTestHostile: Bool = false
+
+    public init(workerPath: String) {
+        self.workerPath = workerPath
+    }
+
+    var workerArguments: [String] {
+        var arguments = [workerPath, "--memory-mib", String(memoryMiB), "--cpu-seconds", String(cpuSeconds),
+                         "--max-request-bytes", String(maxObjectBytes + (1 << 20))]
+        if allowTestHostile { arguments.append("--allow-test-hostile") }
+        return arguments
+    }
+}

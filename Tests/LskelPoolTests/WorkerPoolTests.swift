@@ -1,0 +1,253 @@
+import Foundation
+import LskelEngine
+import LskelTestSupport
+import Testing
+@testable import LskelPool
+
+/// Real worker processes, real namespaces and seccomp.
+@Suite("Sandboxed worker pool", .serialized)
+struct WorkerPoolTests {
+    static func configuration(_ adjust: (inout WorkerPoolConfiguration) -> Void = { _ in }) -> WorkerPoolConfiguration {
+        var configuration = WorkerPoolConfiguration(workerPath: CLI.workerPath)
+        configuration.allowTestHostile = true
+        adjust(&configuration)
+        return configuration
+    }
+
+    static func request(_ fixture: String, name: String? = nil, hostile: String? = nil) -> WorkerRequest {
+        WorkerRequest(name: name ?? Fixtures.skeletonName(fixture), objectName: "\(fixture).bpf.o",
+                      profile: Fixtures.hostProfile, hostileAction: hostile)
+    }
+
+    @Test("the worker reports full isolation here (root, namespaces and seccomp available)")
+    func sandboxLevel() async throws {
+        let pool = WorkerPool(configuration: Self.configuration { $0.requireFullSandbox = getuid() == 0 })
+        let report = try await pool.start()
+        print("worker sandbox: \(report.level); layers: \(report.layers.joined(separator: ", "))\(report.failures.isEmpty ? "" : "; missing because: \(report.failures)")")
+        if getuid() == 0 {
+            #expect(report.level == "full", "missing: \(report.missing) because \(report.failures)")
+        }
+        await pool.shutdown()
+    }
+
+    @Test("output through the sandboxed worker equals the in-process pipeline's, for every fixture")
+    func equivalence() async throws {
+        let pool = WorkerPool(configuration: Self.configuration())
+        try await pool.start()
+        for fixture in Fixtures.supported {
+            let bytes = try Fixtures.bytes(fixture)
+            let expected: (loader: GeneratedLoader, manifest: Manifest)
+            do {
+                expected = try LoaderGenerator.generateWithManifest(object: bytes, objectName: "\(fixture).bpf.o",
+                                                                    name: Fixtures.skeletonName(fixture), profile: Fixtures.hostProfile)
+            } catch {
+                Issue.record("in-process generation failed for \(fixture): \(error)")
+                continue
+            }
+            let result = try await pool.generate(Self.request(fixture), object: bytes)
+            #expect(result.answer.error == nil, "\(fixture): \(String(describing: result.answer.error))")
+            #expect(result.answer.header == expected.loader.header, "\(fixture): header")
+            #expect(result.insns == expected.loader.insns, "\(fixture): insns")
+            #expect(result.data == expected.loader.data, "\(fixture): data")
+            #expect(result.answer.manifest.map { Array($0.utf8) } == (try ManifestJSON.encode(expected.manifest)), "\(fixture): manifest")
+        }
+        // Rejections travel as the same typed errors.
+        let refused = try await pool.generate(Self.request("struct_ops"), object: try Fixtures.bytes("struct_ops"))
+        #expect(refused.answer.error?.kind == .structOps)
+        let garbage = try await pool.generate(Self.request("maps", name: "garbage"), object: Array("not an object".utf8))
+        #expect(garbage.answer.error?.kind == .invalidObject)
+        await pool.shutdown()
+    }
+
+    static func expectHostile(_ pool: WorkerPool, _ action: String, _ check: (Result<WorkerResult, Error>) -> Bool,
+                              _ comment: Comment) async throws {
+        let bytes = try Fixtures.bytes("maps")
+        let result: Result<WorkerResult, Error>
+        do {
+            result = .success(try await pool.generate(request("maps", hostile: action), object: bytes))
+        } catch {
+            result = .failure(error)
+        }
+        #expect(check(result), "\(action): \(result) \(comment)")
+        // The next request through the same pool succeeds.
+        let next = try await pool.generate(request("maps"), object: bytes)
+        #expect(next.answer.error == nil && next.answer.header != nil, "after \(action)")
+    }
+
+    @Test("hostile workers are contained and reported precisely; the pool keeps working")
+    func hostile() async throws {
+        let pool = WorkerPool(configuration: Self.configuration {
+            $0.cpuSeconds = 1
+            $0.wallSeconds = 4
+            $0.maxOutputBytes = 8 << 20
+        })
+        try await pool.start()
+        try await Self.expectHostile(pool, "read-passwd", { result in
+            (try? result.get())?.answer.hostileOutcome?.contains("No such file or directory") == true
+        }, "/etc/passwd must not be visible")
+        for (action, syscall) in [("socket", "socket"), ("bpf", "bpf"), ("fork", "clone"), ("exec", "execve")] {
+            try await Self.expectHostile(pool, action, { result in
+                if case .failure(WorkerError.forbiddenSyscall(let name, _)) = result { return name == syscall }
+                return false
+            }, "expected forbidden \(syscall)")
+        }
+        try await Self.expectHostile(pool, "alloc-4g", { result in
+            if case .failure(let error as WorkerError) = result, case .memoryLimit(256, _) = error {
+                return error.description.contains("exceeded its memory limit of 256 MiB")
+            }
+            return false
+        }, "expected the memory limit")
+        try await Self.expectHostile(pool, "spin", { result in
+            if case .failure(WorkerError.cpuLimit(1, _)) = result { return true }
+            return false
+        }, "expected the CPU limit")
+        try await Self.expectHostile(pool, "flood-stdout", { result in
+            if case .failure(WorkerError.outputTooLarge(let limit)) = result { return limit == 8 << 20 }
+            return false
+        }, "expected the output cap")
+        try await Self.expectHostile(pool, "segv", { result in
+            if case .failure(let error as WorkerError) = result, case .crashed("SIGSEGV", let phase) = error {
+                return phase == "running the test action segv"
+                    && error.description == "the worker crashed with SIGSEGV while running the test action segv"
+            }
+            return false
+        }, "expected a SIGSEGV crash report")
+        let stats = await pool.stats
+        #expect(stats.forbiddenSyscalls == 4 && stats.limitExceeded == 2 && stats.killedOutput == 1 && stats.crashed == 1, "\(stats)")
+        await pool.shutdown()
+    }
+
+    @Test("the wall-clock deadline kills a worker that is not using CPU limits up")
+    func deadline() async throws {
+        let pool = WorkerPool(configuration: Self.configuration {
+            $0.cpuSeconds = 30
+            $0.wallSeconds = 1
+        })
+        try await pool.start()
+        try await Self.expectHostile(pool, "spin", { result in
+            if case .failure(let error as WorkerError) = result, case .timedOut(1, _) = error {
+                return error.description.hasPrefix("the worker was killed after 1 s")
+            }
+            return false
+        }, "expected the deadline")
+        await pool.shutdown()
+    }
+
+    @Test("a full queue answers saturated with a retry delay instead of piling up")
+    func saturation() async throws {
+        let pool = WorkerPool(configuration: Self.configuration {
+            $0.concurrency = 1
+            $0.queueLimit = 1
+            $0.wallSeconds = 1
+            $0.cpuSeconds = 30
+        })
+        try await pool.start()
+        let bytes = try Fixtures.bytes("maps")
+        let outcomes = await withTaskGroup(of: Error?.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    do {
+                        _ = try await pool.generate(Self.request("maps", hostile: "spin"), object: bytes)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            return await group.reduce(into: [Error?]()) { $0.append($1) }
+        }
+        let saturated = outcomes.compactMap { $0 as? WorkerError }.filter {
+            if case .saturated(let seconds) = $0 { return seconds >= 1 }
+            return false
+        }
+        #expect(saturated.count >= 1, "\(outcomes)")
+        #expect(await pool.stats.rejectedSaturated == saturated.count)
+        await pool.shutdown()
+    }
+
+    @Test("200 mixed jobs: results never mix, no worker outlives its job, no descriptor or zombie is left")
+    func mixedLoad() async throws {
+        // Workers talk over pipes; the runtime's own descriptors (event loops, timers) come and go.
+        let descriptorsBefore = Self.pipeDescriptors()
+        let pool = WorkerPool(configuration: Self.configuration {
+            $0.wallSeconds = 2
+            $0.cpuSeconds = 1
+            $0.concurrency = 2
+            $0.queueLimit = 256
+        })
+        try await pool.start()
+        let fixtures = ["maps", "globals", "subprogs", "core", "many32"]
+        var objects: [String: [UInt8]] = [:]
+        for fixture in fixtures { objects[fixture] = try Fixtures.bytes(fixture) }
+        let truncated = Array(objects["maps"]!.prefix(300))
+        let objectsByName = objects
+
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for job in 0..<200 {
+                group.addTask {
+                    let fixture = fixtures[job % fixtures.count]
+                    let name = "job_\(job)"
+                    do {
+                        switch job % 10 {
+                        case 3:  // malformed
+                            let result = try await pool.generate(Self.request(fixture, name: name), object: truncated)
+                            return result.answer.error?.kind == .invalidObject ? nil : "job \(job): malformed object not rejected"
+                        case 7:  // hostile
+                            let action = ["segv", "socket", "fork", "read-passwd"][job % 4]
+                            let result = try await pool.generate(Self.request(fixture, name: name, hostile: action), object: objectsByName[fixture]!)
+                            return action == "read-passwd" && result.answer.hostileOutcome != nil ? nil : "job \(job): hostile \(action) returned a result"
+                        default:
+                            let result = try await pool.generate(Self.request(fixture, name: name), object: objectsByName[fixture]!)
+                            guard let header = result.answer.header, let manifest = result.answer.manifest else {
+                                return "job \(job): \(String(describing: result.answer.error))"
+                            }
+                            // The answer belongs to this request: its name, its object.
+                            guard header.contains("struct \(name) {"), manifest.contains("\"skeleton_name\" : \"\(name)\""),
+                                  manifest.contains("\"name\" : \"\(fixture).bpf.o\"") else {
+                                return "job \(job): answer belongs to another request"
+                            }
+                            return nil
+                        }
+                    } catch let error as WorkerError {
+                        if job % 10 == 7 && error.isInputFault { return nil }
+                        return "job \(job): \(error)"
+                    } catch {
+                        return "job \(job): \(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(10))")
+        let stats = await pool.stats
+        #expect(stats.completed + stats.crashed + stats.forbiddenSyscalls == 200, "\(stats)")
+        // Only the warm workers are alive, each waiting for a request.
+        #expect(Self.childProcesses().count <= pool.configuration.warmWorkers)
+        await pool.shutdown()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(Self.childProcesses().isEmpty, "children left: \(Self.childProcesses())")
+        #expect(Self.pipeDescriptors() <= descriptorsBefore, "pipes before \(descriptorsBefore), after \(Self.pipeDescriptors()): \(Self.describeDescriptors())")
+    }
+
+    /// PIDs whose parent is this process (zombies included).
+    static func childProcesses() -> [Int32] {
+        let me = getpid()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == me
+        }
+    }
+
+    static func describeDescriptors() -> String {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.sorted().map { "\($0)->\((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) ?? "?")" }.joined(separator: " ")
+    }
+
+    static func pipeDescriptors() -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) ?? "").hasPrefix("pipe:") }.count
+    }
+}
