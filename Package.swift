@@ -22,7 +22,6 @@ let libbpfStaticLink: [LinkerSetting] = [
     ]),
     .linkedLibrary("elf"),
     .linkedLibrary("z"),
-    .linkedLibrary("crypto"),
 ]
 
 let package = Package(
@@ -30,9 +29,19 @@ let package = Package(
     products: [
         .executable(name: "lskel", targets: ["lskel"]),
         .executable(name: "lskel-worker", targets: ["lskel-worker"]),
+        .executable(name: "lskeld", targets: ["lskeld"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
         // libbpf's public headers (libbpf-dev).
@@ -50,15 +59,16 @@ let package = Package(
             name: "BPFObject",
             path: "Sources/BPFObject"
         ),
-        // Value types shared by every process: profile, errors, manifest. No C, no libbpf.
+        // Value types shared by every process: profile, errors, manifest, worker messages. No libbpf.
         .target(
             name: "LskelModel",
+            dependencies: ["CLskelSystem"],
             path: "Sources/LskelModel"
         ),
         // The generation pipeline: profile, libbpf gen-loader run, header renderer.
         .target(
             name: "LskelEngine",
-            dependencies: ["CLibbpf", "CLskelHost", "LskelModel", "BPFObject"],
+            dependencies: ["CLibbpf", "CLskelHost", "CLskelSystem", "LskelModel", "BPFObject"],
             path: "Sources/LskelEngine"
         ),
         // The worker's lock-down: namespaces, empty root, capabilities, seccomp, rlimits.
@@ -70,13 +80,14 @@ let package = Package(
         ),
         // Pre-spawned sandboxed workers and the job queue. Never links libbpf or the reader.
         .target(
-            name: "CLskelSpawn",
-            path: "Sources/CLskelSpawn",
-            cSettings: [.define("_GNU_SOURCE")]
+            name: "CLskelSystem",
+            path: "Sources/CLskelSystem",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("crypto")]
         ),
         .target(
             name: "LskelPool",
-            dependencies: ["LskelModel", "CLskelSpawn"],
+            dependencies: ["LskelModel", "CLskelSystem"],
             path: "Sources/LskelPool"
         ),
         // The single-use sandboxed worker: one framed request on stdin, one answer on stdout.
@@ -89,6 +100,31 @@ let package = Package(
                 .linkedLibrary("_FoundationCollections"),
                 .linkedLibrary("_FoundationCShims"),
             ]
+        ),
+        // The HTTP service: routes, cache, problem details, metrics. Generation only through LskelPool.
+        .target(
+            name: "LskelServer",
+            dependencies: [
+                "LskelModel", "LskelPool",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/LskelServer"
+        ),
+        .executableTarget(
+            name: "lskeld",
+            dependencies: [
+                "LskelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/lskeld"
         ),
         .executableTarget(
             name: "lskel",
@@ -114,6 +150,14 @@ let package = Package(
             name: "LskelPoolTests",
             dependencies: ["LskelPool", "LskelEngine", "LskelTestSupport"],
             path: "Tests/LskelPoolTests"
+        ),
+        .testTarget(
+            name: "LskelServerTests",
+            dependencies: [
+                "LskelServer", "LskelEngine", "LskelTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/LskelServerTests"
         ),
         .testTarget(
             name: "LskelEngineTests",

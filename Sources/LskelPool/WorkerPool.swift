@@ -26,6 +26,8 @@ public struct WorkerPoolStats: Sendable, Equatable {
     public var busy = 0
     public var queued = 0
     public var warm = 0
+
+    public init() {}
 }
 
 /// Single-use, pre-spawned, sandboxed workers. Each job takes a worker that

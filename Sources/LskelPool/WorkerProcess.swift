@@ -1,4 +1,4 @@
-import CLskelSpawn
+import CLskelSystem
 import Glibc
 import LskelModel
 

@@ -103,7 +103,4 @@ int lskel_btf_dump_emit_decl(struct btf_dump *d, __u32 type_id, const char *fiel
  * passes plain text through). Returns 0 or a negative errno. */
 int lskel_read_maybe_gz(const char *path, size_t max_len, struct lskel_buf *out);
 
-/* SHA-256 of data into out. Returns 0, or -1 if libcrypto failed. */
-int lskel_sha256(const void *data, size_t len, unsigned char out[32]);
-
 #endif

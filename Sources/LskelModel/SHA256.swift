@@ -1,4 +1,4 @@
-import CLskelHost
+import CLskelSystem
 
 /// SHA-256 digests (OpenSSL's libcrypto).
 public enum SHA256 {
@@ -6,7 +6,7 @@ public enum SHA256 {
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
         var digest = [UInt8](repeating: 0, count: 32)
         let status = Array(bytes).withUnsafeBytes { raw in
-            digest.withUnsafeMutableBufferPointer { lskel_sha256(raw.baseAddress, raw.count, $0.baseAddress) }
+            digest.withUnsafeMutableBufferPointer { lskel_digest_sha256(raw.baseAddress, raw.count, $0.baseAddress) }
         }
         precondition(status == 0, "libcrypto failed to compute SHA-256")
         let hexDigits = Array("0123456789abcdef".utf8)

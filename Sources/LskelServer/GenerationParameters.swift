@@ -1,0 +1,65 @@
+import LskelModel
+
+/// The request parameters that choose the skeleton name and the target
+/// profile, from the query string or form fields:
+/// `name`, `kernel_release`, `cpus`, `kconfig`, `max_entries` (repeatable `MAP=N`), `page_size`.
+public struct GenerationParameters: Sendable {
+    public var name: String?
+    public var profile = TargetProfile()
+
+    public static let names: Set<String> = ["name", "kernel_release", "cpus", "kconfig", "max_entries", "page_size", "format", "filename"]
+
+    /// Builds the parameters from name/value pairs; throws a 400 problem naming the bad one.
+    public init(fields: [(name: String, value: String)]) throws {
+        for (field, value) in fields {
+            switch field {
+            case "name":
+                name = try Self.checked { try SkeletonName.validated(value) }
+            case "kernel_release":
+                profile.kernelRelease = value
+            case "cpus":
+                guard let cpus = Int(value) else { throw Self.bad(field, value, "a whole number") }
+                profile.possibleCPUs = cpus
+            case "page_size":
+                guard let size = Int(value) else { throw Self.bad(field, value, "a whole number") }
+                profile.pageSize = size
+            case "kconfig":
+                profile.kconfig = value
+            case "max_entries":
+                let (map, entries) = try Self.checked { try TargetProfile.parseMaxEntries(value) }
+                profile.maxEntries[map] = entries
+            default:
+                continue
+            }
+        }
+        try Self.checked { try profile.validate() }
+    }
+
+    static func bad(_ field: String, _ value: String, _ expected: String) -> Problem {
+        Problem(.badRequest, code: "invalid-parameter", title: "Invalid parameter",
+                detail: "parameter '\(field)' is '\(value.prefix(64))'; expected \(expected)")
+    }
+
+    static func checked<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as GenerationError {
+            throw Problem.from(error)
+        }
+    }
+
+    /// The skeleton name: the `name` parameter, else bpftool's rule on the file name.
+    public func skeletonName(fileName: String) throws -> String {
+        if let name { return name }
+        return try Self.checked { try SkeletonName.fromFileName(fileName) }
+    }
+
+    /// `x.bpf.o` -> `x`, `y.o` -> `y`: the stem of download file names.
+    public static func stem(of fileName: String) -> String {
+        let base = fileName.split(separator: "/").last.map(String.init) ?? fileName
+        for suffix in [".bpf.o", ".o"] where base.hasSuffix(suffix) && base.count > suffix.count {
+            return String(base.dropLast(suffix.count))
+        }
+        return base.isEmpty ? "object" : base
+    }
+}

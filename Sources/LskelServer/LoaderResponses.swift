@@ -1,0 +1,92 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Renders a stored loader in the format a request asks for.
+enum LoaderResponses {
+    enum Format: String {
+        case json, header, insns, data, manifest, tar
+    }
+
+    /// `?format=` wins, then `Accept`, then JSON.
+    static func format(for request: Request, allowed: Set<Format>) throws -> Format {
+        if let text = request.uri.queryParameters.get("format") {
+            guard let format = Format(rawValue: text), allowed.contains(format) else {
+                throw Problem(.badRequest, code: "invalid-parameter", title: "Invalid parameter",
+                              detail: "format '\(text.prefix(32))' is not one of \(allowed.map(\.rawValue).sorted().joined(separator: ", "))")
+            }
+            return format
+        }
+        let accept = request.headers[.accept]?.lowercased() ?? ""
+        if accept.contains("application/json") { return .json }
+        if accept.contains("text/x-c") && allowed.contains(.header) { return .header }
+        if accept.contains("application/x-tar") && allowed.contains(.tar) { return .tar }
+        return .json
+    }
+
+    static func links(_ loader: StoredLoader) -> [String: String] {
+        let base = "/v1/loaders/\(loader.key)"
+        var links = ["self": base]
+        for part in StoredLoader.Part.allCases { links[part.rawValue] = "\(base)/\(part.rawValue)" }
+        return links
+    }
+
+    /// The JSON form: key, name, manifest, base64 blobs, header text and links.
+    static func json(_ loader: StoredLoader, cached: Bool) -> [UInt8] {
+        let manifest = (try? JSONSerialization.jsonObject(with: Data(loader.manifest))) ?? [:]
+        let object: [String: Any] = [
+            "key": loader.key,
+            "name": loader.name,
+            "cached": cached,
+            "sandbox_level": loader.sandboxLevel,
+            "manifest": manifest,
+            "insns": Data(loader.insns).base64EncodedString(),
+            "data": Data(loader.data).base64EncodedString(),
+            "header": String(decoding: loader.header, as: UTF8.self),
+            "links": links(loader),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Array(data)
+    }
+
+    static func response(_ loader: StoredLoader, format: Format, cached: Bool, request: Request) -> Response {
+        let etag = "\"\(loader.key)-\(format.rawValue)\""
+        var headers: HTTPFields = [
+            .eTag: etag,
+            .cacheControl: "public, max-age=31536000, immutable",
+            .location: "/v1/loaders/\(loader.key)",
+        ]
+        if let match = request.headers[.ifNoneMatch],
+           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        let body: [UInt8]
+        switch format {
+        case .json:
+            headers[.contentType] = "application/json"
+            body = json(loader, cached: cached)
+        case .header:
+            headers[.contentType] = "text/x-c; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).lskel.h\""
+            body = loader.header
+        case .insns:
+            headers[.contentType] = "application/octet-stream"
+            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).insns.bin\""
+            body = loader.insns
+        case .data:
+            headers[.contentType] = "application/octet-stream"
+            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).data.bin\""
+            body = loader.data
+        case .manifest:
+            headers[.contentType] = "application/json"
+            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).manifest.json\""
+            body = loader.manifest
+        case .tar:
+            headers[.contentType] = "application/x-tar"
+            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).lskel.tar\""
+            body = loader.tar
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,41 @@
+import Hummingbird
+
+/// `POST /v1/loaders`, `GET /v1/loaders/{key}` and `GET /v1/loaders/{key}/{part}`.
+struct LoaderRoutes<Context: RequestContext> {
+    let service: LoaderService
+    let configuration: ServerConfiguration
+
+    func routes() -> RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.post("/v1/loaders") { request, context in
+            try await create(request)
+        }
+        routes.get("/v1/loaders/:key") { request, context in
+            let loader = try await service.stored(try context.parameters.require("key"))
+            let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar, .manifest])
+            return LoaderResponses.response(loader, format: format, cached: true, request: request)
+        }
+        routes.get("/v1/loaders/:key/:part") { request, context in
+            let partName = try context.parameters.require("part")
+            guard let part = StoredLoader.Part(rawValue: partName), let format = LoaderResponses.Format(rawValue: part.rawValue) else {
+                throw Problem(.notFound, code: "unknown-part", title: "Not found",
+                              detail: "'\(partName.prefix(32))' is not one of header, insns, data, manifest, tar")
+            }
+            let loader = try await service.stored(try context.parameters.require("key"))
+            return LoaderResponses.response(loader, format: format, cached: true, request: request)
+        }
+        return routes
+    }
+
+    func create(_ request: Request) async throws -> Response {
+        let upload = try await Upload.read(request, maxBytes: configuration.maxUploadBytes, allowTar: false, maxObjects: 1)
+        guard upload.objects.count == 1, let object = upload.objects.first else {
+            throw Problem(.badRequest, code: "too-many-objects", title: "Malformed request",
+                          detail: "POST /v1/loaders takes one object; use /v1/batch for several")
+        }
+        let parameters = try GenerationParameters(fields: upload.fields)
+        let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar])
+        let (loader, cached) = try await service.loader(for: object, parameters: parameters)
+        return LoaderResponses.response(loader, format: format, cached: cached, request: request)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import LskelModel
+import LskelPool
+
+/// Answers "the loader for this object, name and profile": from the store
+/// when it was generated before, else from a sandboxed worker.
+public final class LoaderService: Sendable {
+    /// Part of every content address: a new generator never answers with an old result.
+    public static let generatorVersion = "lskeld 0.1.0; libbpf 1.1.2"
+
+    public let pool: WorkerPool
+    public let store: LoaderStore
+    let metrics: ServerMetrics
+
+    public init(pool: WorkerPool, store: LoaderStore, metrics: ServerMetrics) {
+        self.pool = pool
+        self.store = store
+        self.metrics = metrics
+    }
+
+    /// The loader and whether it came from the store. Throws a ``Problem``.
+    public func loader(for object: UploadedObject, parameters: GenerationParameters) async throws -> (loader: StoredLoader, cached: Bool) {
+        let name = try parameters.skeletonName(fileName: object.fileName)
+        let key = StoredLoader.key(object: object.bytes, name: name, profile: parameters.profile,
+                                   generatorVersion: Self.generatorVersion)
+        if let stored = await store.get(key) {
+            metrics.cacheHits.increment()
+            return (stored, true)
+        }
+        metrics.cacheMisses.increment()
+        let request = WorkerRequest(name: name, objectName: object.fileName.split(separator: "/").last.map(String.init) ?? object.fileName,
+                                    profile: parameters.profile)
+        let result: WorkerResult
+        do {
+            result = try await pool.generate(request, object: object.bytes)
+        } catch let error as WorkerError {
+            throw Problem.from(error)
+        }
+        metrics.generationSeconds.record(result.elapsed)
+        if let error = result.answer.error { throw Problem.from(error) }
+        guard let header = result.answer.header, let manifest = result.answer.manifest else {
+            throw Problem(.internalServerError, code: "worker-failed", title: "Internal error",
+                          detail: "the worker answered without a header or manifest")
+        }
+        let loader = StoredLoader(key: key, name: name, stem: GenerationParameters.stem(of: object.fileName),
+                                  header: Array(header.utf8), insns: result.insns, data: result.data,
+                                  manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level)
+        await store.put(loader)
+        return (loader, false)
+    }
+
+    /// A stored loader by key, or a 404 problem that says to POST again.
+    public func stored(_ key: String) async throws -> StoredLoader {
+        guard key.count == 64, key.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            throw Problem(.badRequest, code: "invalid-key", title: "Invalid parameter", detail: "'\(key.prefix(80))' is not a loader key (64 hex digits)")
+        }
+        guard let loader = await store.get(key) else {
+            throw Problem(.notFound, code: "unknown-key", title: "Not found",
+                          detail: "no loader with key \(key) is stored on this replica; POST the object again (the key is the same)")
+        }
+        return loader
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LskelPool
+import NIOCore
+
+/// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`.
+struct OperabilityRoutes<Context: RequestContext> {
+    let pool: WorkerPool
+    let metrics: ServerMetrics
+    let publicDirectory: String
+
+    func routes() -> RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.get("/healthz") { _, _ in
+            Self.json(["status": "alive"])
+        }
+        routes.get("/readyz") { _, _ in
+            let stats = await pool.stats
+            guard let sandbox = await pool.sandbox else {
+                throw Problem(.serviceUnavailable, code: "not-ready", title: "Not ready",
+                              detail: "the worker pool has not started", retryAfterSeconds: 1)
+            }
+            let body: [String: Any] = [
+                "status": "ready",
+                "sandbox": ["level": sandbox.level, "layers": sandbox.layers, "missing": sandbox.missing,
+                            "reason": sandbox.failures],
+                "pool": ["warm": stats.warm, "busy": stats.busy, "queued": stats.queued,
+                         "concurrency": pool.configuration.concurrency, "queue_limit": pool.configuration.queueLimit],
+            ]
+            return Self.json(body)
+        }
+        routes.get("/metrics") { _, _ in
+            metrics.update(from: await pool.stats)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
+        routes.get("/openapi.yaml") { _, _ in
+            let path = URL(fileURLWithPath: publicDirectory).appendingPathComponent("openapi.yaml").path
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Problem(.notFound, code: "not-found", title: "Not found", detail: "openapi.yaml is not installed at \(path)")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        return routes
+    }
+
+    static func json(_ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

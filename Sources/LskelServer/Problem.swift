@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LskelModel
+import LskelPool
+
+/// An RFC 9457 problem: every error the service answers is one of these, as
+/// `application/problem+json`.
+///
+/// ```json
+/// {"type": "/problems/struct-ops", "title": "Object rejected", "status": 422,
+///  "detail": "map 'lskel_cc' is a struct_ops map; ...", "libbpf_log": ["libbpf: ..."]}
+/// ```
+public struct Problem: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    /// Short machine-readable cause; the `type` URI is `/problems/<code>`.
+    public var code: String
+    public var title: String
+    public var detail: String
+    public var libbpfLog: [String] = []
+    public var retryAfterSeconds: Int?
+
+    public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String,
+                libbpfLog: [String] = [], retryAfterSeconds: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.libbpfLog = libbpfLog
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var instance: String?
+        var requestId: String?
+        var libbpfLog: [String]?
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        render(instance: request.uri.path, requestID: context.id)
+    }
+
+    /// The problem document.
+    func json(instance: String?, requestID: String?) -> [UInt8] {
+        let body = Body(type: "/problems/\(code)", title: title, status: Int(status.code), detail: detail,
+                        instance: instance, requestId: requestID, libbpfLog: libbpfLog.isEmpty ? nil : libbpfLog)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(body)).map(Array.init) ?? Array("{}".utf8)
+    }
+
+    func render(instance: String?, requestID: String?) -> Response {
+        let data = json(instance: instance, requestID: requestID)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: mapping
+
+    /// A rejected object or a malformed parameter.
+    public static func from(_ error: GenerationError) -> Problem {
+        switch error.kind {
+        case .invalidProfile, .invalidName:
+            return Problem(.badRequest, code: error.kind.rawValue, title: "Invalid parameter", detail: error.detail)
+        default:
+            return Problem(.unprocessableContent, code: error.kind.rawValue, title: "Object rejected",
+                           detail: error.detail, libbpfLog: error.libbpfLog)
+        }
+    }
+
+    public static func from(_ error: WorkerError) -> Problem {
+        switch error {
+        case .saturated(let seconds):
+            return Problem(.serviceUnavailable, code: "saturated", title: "Service busy", detail: error.description,
+                           retryAfterSeconds: seconds)
+        case .shuttingDown:
+            return Problem(.serviceUnavailable, code: "shutting-down", title: "Service shutting down",
+                           detail: error.description, retryAfterSeconds: 1)
+        case .timedOut, .memoryLimit, .cpuLimit, .forbiddenSyscall, .crashed, .outputTooLarge:
+            return Problem(.unprocessableContent, code: "worker-contained", title: "Object rejected",
+                           detail: "generating this object was stopped: \(error.description)")
+        case .failed, .spawnFailed, .sandboxIncomplete:
+            return Problem(.internalServerError, code: "worker-failed", title: "Internal error", detail: error.description)
+        }
+    }
+
+    /// Any error thrown while answering.
+    public static func from(_ error: any Error) -> Problem {
+        switch error {
+        case let problem as Problem: return problem
+        case let error as GenerationError: return from(error)
+        case let error as WorkerError: return from(error)
+        case let error as HTTPError:
+            let title = error.status.reasonPhrase
+            let detail: String
+            switch error.status {
+            case .contentTooLarge: detail = "the upload is larger than the limit"
+            case .notFound: detail = error.body ?? "no such resource"
+            default: detail = error.body ?? title
+            }
+            return Problem(error.status, code: title.lowercased().replacingOccurrences(of: " ", with: "-"),
+                           title: title, detail: detail)
+        default:
+            return Problem(.internalServerError, code: "internal", title: "Internal error", detail: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Prometheus
+import LskelPool
+
+/// The service's Prometheus metrics, served at `/metrics`.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let generationSeconds: ValueHistogram
+    let cacheHits: Counter
+    let cacheMisses: Counter
+    let workerSpawns: Counter
+    let workerKills: Counter
+    let workerCrashes: Counter
+    let workerContained: Counter
+    let rejectedSaturated: Counter
+    let queueDepth: Gauge
+    let busyWorkers: Gauge
+    let warmWorkers: Gauge
+    private let seen = Locked(WorkerPoolStats())
+
+    public init() {
+        generationSeconds = registry.makeValueHistogram(
+            name: "lskeld_generation_seconds",
+            buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+            help: "Time to generate one loader in a sandboxed worker")
+        cacheHits = registry.makeCounter(name: "lskeld_cache_hits_total", help: "Requests answered from the content-addressed store")
+        cacheMisses = registry.makeCounter(name: "lskeld_cache_misses_total", help: "Requests that needed a generation")
+        workerSpawns = registry.makeCounter(name: "lskeld_worker_spawns_total", help: "Worker processes started")
+        workerKills = registry.makeCounter(name: "lskeld_worker_kills_total", help: "Workers killed at the deadline or the output cap")
+        workerCrashes = registry.makeCounter(name: "lskeld_worker_crashes_total", help: "Workers that crashed or failed")
+        workerContained = registry.makeCounter(name: "lskeld_worker_contained_total", help: "Workers stopped by seccomp or resource limits")
+        rejectedSaturated = registry.makeCounter(name: "lskeld_rejected_saturated_total", help: "Requests refused with 503 because the queue was full")
+        queueDepth = registry.makeGauge(name: "lskeld_queue_depth", help: "Jobs waiting for a worker")
+        busyWorkers = registry.makeGauge(name: "lskeld_workers_busy", help: "Jobs running in workers")
+        warmWorkers = registry.makeGauge(name: "lskeld_workers_warm", help: "Sandboxed workers waiting for a request")
+    }
+
+    /// Counts one answered request.
+    func request(route: String, method: String, status: Int) {
+        registry.makeCounter(name: "lskeld_http_requests_total",
+                             labels: [("route", route), ("method", method), ("status", String(status))],
+                             help: "HTTP requests by route, method and status").increment()
+    }
+
+    /// Brings the pool counters up to date (called before each scrape).
+    func update(from stats: WorkerPoolStats) {
+        let previous = seen.exchange(stats)
+        func delta(_ now: Int, _ before: Int) -> Int64 { Int64(max(0, now - before)) }
+        workerSpawns.increment(by: delta(stats.spawned, previous.spawned))
+        workerKills.increment(by: delta(stats.killedTimeout + stats.killedOutput, previous.killedTimeout + previous.killedOutput))
+        workerCrashes.increment(by: delta(stats.crashed, previous.crashed))
+        workerContained.increment(by: delta(stats.forbiddenSyscalls + stats.limitExceeded, previous.forbiddenSyscalls + previous.limitExceeded))
+        rejectedSaturated.increment(by: delta(stats.rejectedSaturated, previous.rejectedSaturated))
+        queueDepth.set(Double(stats.queued))
+        busyWorkers.set(Double(stats.busy))
+        warmWorkers.set(Double(stats.warm))
+    }
+}

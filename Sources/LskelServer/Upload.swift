@@ -1,0 +1,126 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MultipartKit
+import NIOCore
+
+/// One uploaded object with its file name.
+public struct UploadedObject: Sendable {
+    public var fileName: String
+    public var bytes: [UInt8]
+}
+
+/// What a request uploaded: objects and parameter fields, from a raw body,
+/// a multipart form or (batch) a tar archive.
+public struct Upload: Sendable {
+    public var objects: [UploadedObject] = []
+    public var fields: [(name: String, value: String)] = []
+
+    /// Reads the body under the upload limit and parses it by content type.
+    public static func read(_ request: Request, maxBytes: Int, allowTar: Bool, maxObjects: Int) async throws -> Upload {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+            throw Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
+                          detail: "the upload is \(length) bytes; the limit is \(maxBytes) bytes")
+        }
+        let contentType = request.headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        var upload = Upload()
+        for (key, value) in request.uri.queryParameters {
+            upload.fields.append((String(key), String(value)))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
+                          detail: "the upload is larger than the limit of \(maxBytes) bytes")
+        }
+        let bytes = Array(body.readableBytesView)
+        switch mediaType {
+        case "application/octet-stream", "application/x-elf", "application/x-object", "application/x-executable":
+            let fileName = upload.fields.last { $0.name == "filename" }?.value
+                ?? request.headers[.contentDisposition].flatMap(Self.fileName(fromDisposition:)) ?? "object.o"
+            upload.objects = [UploadedObject(fileName: fileName, bytes: bytes)]
+        case "multipart/form-data":
+            guard let boundary = Self.boundary(contentType) else {
+                throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
+                              detail: "multipart/form-data without a boundary parameter")
+            }
+            try upload.parseMultipart(bytes, boundary: boundary, maxObjects: maxObjects)
+        case "application/x-tar" where allowTar:
+            do {
+                for entry in try TarReader.entries(bytes, limit: maxObjects) {
+                    upload.objects.append(UploadedObject(fileName: entry.name, bytes: entry.bytes))
+                }
+            } catch {
+                throw Problem(.badRequest, code: "malformed-tar", title: "Malformed request", detail: "\(error)")
+            }
+        case "":
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", title: "Unsupported media type",
+                          detail: "the request has no Content-Type; send the object as application/octet-stream or multipart/form-data")
+        default:
+            let accepted = allowTar ? "multipart/form-data or application/x-tar" : "application/octet-stream, application/x-elf or multipart/form-data"
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", title: "Unsupported media type",
+                          detail: "Content-Type '\(mediaType)' is not accepted; send \(accepted)")
+        }
+        guard !upload.objects.isEmpty else {
+            throw Problem(.badRequest, code: "missing-object", title: "Malformed request",
+                          detail: "the request carries no object (multipart field 'object')")
+        }
+        return upload
+    }
+
+    mutating func parseMultipart(_ bytes: [UInt8], boundary: String, maxObjects: Int) throws {
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [(headers: [String: String], body: [UInt8])] = []
+        var headers: [String: String] = [:]
+        var body: [UInt8] = []
+        parser.onHeader = { field, value in headers[field.lowercased()] = value }
+        parser.onBody = { buffer in body.append(contentsOf: buffer.readableBytesView) }
+        parser.onPartComplete = {
+            parts.append((headers, body))
+            headers = [:]
+            body = []
+        }
+        do {
+            try parser.execute(bytes)
+        } catch {
+            throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
+                          detail: "the multipart body cannot be parsed: \(error)")
+        }
+        for part in parts {
+            guard let disposition = part.headers["content-disposition"],
+                  let name = Self.parameter("name", in: disposition) else { continue }
+            let fileName = Self.parameter("filename", in: disposition)
+            if name == "object" {
+                guard objects.count < maxObjects else {
+                    throw Problem(.badRequest, code: "too-many-objects", title: "Malformed request",
+                                  detail: "more than \(maxObjects) objects in one request")
+                }
+                objects.append(UploadedObject(fileName: fileName ?? "object.o", bytes: part.body))
+            } else if GenerationParameters.names.contains(name) {
+                fields.append((name, String(decoding: part.body, as: UTF8.self)))
+            }
+        }
+    }
+
+    static func boundary(_ contentType: String) -> String? {
+        parameter("boundary", in: contentType)
+    }
+
+    static func fileName(fromDisposition value: String) -> String? {
+        parameter("filename", in: value)
+    }
+
+    /// A `key=value` or `key="value"` parameter of a header value.
+    static func parameter(_ key: String, in header: String) -> String? {
+        for piece in header.split(separator: ";").dropFirst() {
+            let pair = piece.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == key else { continue }
+            var value = pair[1].trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            return value
+        }
+        return nil
+    }
+}

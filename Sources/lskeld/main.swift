@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import LskelServer
+
+/// lskeld: the light-skeleton generation service.
+///
+/// Every option can also come from the environment as `LSKELD_<OPTION>`
+/// (for example `LSKELD_PORT=9000`, `LSKELD_DATA_DIR=/var/lib/lskeld`); a
+/// flag given on the command line wins.
+@main
+struct Lskeld: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lskeld",
+        abstract: "Serve libbpf light-skeleton loaders over HTTP, generated in sandboxed workers."
+    )
+
+    @Option(help: "Address to bind.") var host: String?
+    @Option(help: "Port to listen on.") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Directory for generated loaders.") var dataDir: String?
+    @Option(name: .customLong("public-dir"), help: "Directory of the web form and schemas.") var publicDir: String?
+    @Option(name: .customLong("worker-path"), help: "The lskel-worker executable (default: next to lskeld).") var workerPath: String?
+    @Option(name: .customLong("max-upload-bytes"), help: "Largest upload accepted.") var maxUploadBytes: Int?
+    @Option(name: .customLong("pool-size"), help: "Generations that run at once.") var poolSize: Int?
+    @Option(name: .customLong("warm-workers"), help: "Sandboxed workers kept waiting.") var warmWorkers: Int?
+    @Option(name: .customLong("queue-limit"), help: "Jobs that may wait before requests get 503.") var queueLimit: Int?
+    @Option(name: .customLong("job-memory-mib"), help: "Address-space limit of one worker.") var jobMemoryMiB: UInt64?
+    @Option(name: .customLong("job-cpu-seconds"), help: "CPU-time limit of one worker.") var jobCPUSeconds: UInt64?
+    @Option(name: .customLong("job-timeout"), help: "Wall-clock limit of one job, seconds.") var jobTimeout: Double?
+    @Option(name: .customLong("memory-cache-bytes"), help: "In-memory cache size.") var memoryCacheBytes: Int?
+    @Option(name: .customLong("disk-cache-bytes"), help: "On-disk store bound.") var diskCacheBytes: Int?
+    @Option(name: .customLong("sandbox"), help: "strict: refuse to start without full worker isolation; best-effort: report the level and go on.") var sandbox: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+
+    func validate() throws {
+        if let sandbox = setting(sandbox, "SANDBOX"), !["strict", "best-effort"].contains(sandbox) {
+            throw ValidationError("--sandbox is strict or best-effort, not '\(sandbox)'")
+        }
+    }
+
+    /// The flag, else the environment variable `LSKELD_<name>`.
+    func setting(_ value: String?, _ name: String) -> String? {
+        value ?? ProcessInfo.processInfo.environment["LSKELD_\(name)"]
+    }
+
+    func setting<T: LosslessStringConvertible>(_ value: T?, _ name: String) throws -> T? {
+        if let value { return value }
+        guard let text = ProcessInfo.processInfo.environment["LSKELD_\(name)"] else { return nil }
+        guard let parsed = T(text) else { throw ValidationError("LSKELD_\(name)='\(text)' is not valid") }
+        return parsed
+    }
+
+    func run() async throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let defaultWorker = executable.deletingLastPathComponent().appendingPathComponent("lskel-worker").path
+        var configuration = ServerConfiguration(workerPath: setting(workerPath, "WORKER_PATH") ?? defaultWorker)
+        if let value = setting(host, "HOST") { configuration.host = value }
+        if let value = try setting(port, "PORT") { configuration.port = value }
+        if let value = setting(dataDir, "DATA_DIR") { configuration.dataDirectory = value }
+        if let value = setting(publicDir, "PUBLIC_DIR") { configuration.publicDirectory = value }
+        if let value = try setting(maxUploadBytes, "MAX_UPLOAD_BYTES") { configuration.maxUploadBytes = value }
+        if let value = try setting(poolSize, "POOL_SIZE") { configuration.pool.concurrency = value }
+        if let value = try setting(warmWorkers, "WARM_WORKERS") { configuration.pool.warmWorkers = value }
+        if let value = try setting(queueLimit, "QUEUE_LIMIT") { configuration.pool.queueLimit = value }
+        if let value = try setting(jobMemoryMiB, "JOB_MEMORY_MIB") { configuration.pool.memoryMiB = value }
+        if let value = try setting(jobCPUSeconds, "JOB_CPU_SECONDS") { configuration.pool.cpuSeconds = value }
+        if let value = try setting(jobTimeout, "JOB_TIMEOUT") { configuration.pool.wallSeconds = value }
+        if let value = try setting(memoryCacheBytes, "MEMORY_CACHE_BYTES") { configuration.memoryCacheBytes = value }
+        if let value = try setting(diskCacheBytes, "DISK_CACHE_BYTES") { configuration.diskCacheBytes = value }
+        configuration.pool.maxObjectBytes = configuration.maxUploadBytes
+        configuration.pool.requireFullSandbox = setting(sandbox, "SANDBOX") == "strict"
+
+        var logger = Logger(label: "lskeld")
+        logger.logLevel = setting(logLevel, "LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let app = try await buildApplication(configuration: configuration, logger: logger)
+        try await app.runService()
+    }
+}
