@@ -1,0 +1,192 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LskelEngine
+import LskelServer
+import LskelTestSupport
+import NIOCore
+import Testing
+
+/// The API over real HTTP on loopback, against the real worker pool.
+@Suite("HTTP API", .serialized)
+struct LoaderAPITests {
+    @Test("raw upload: JSON with key, manifest and base64 blobs equal to the CLI's; header format equal byte for byte")
+    func rawUpload() async throws {
+        let maps = try Fixtures.bytes("maps")
+        let expected = try TestServer.cliOutputs("maps", flags: ["--cpus", "8"])
+        try await TestServer.run { client, _ in
+            try await client.execute(uri: "/v1/loaders?filename=maps.bpf.o&cpus=8", method: .post,
+                                     headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: maps)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json")
+                let json = TestServer.json(response.body)
+                #expect(json["name"] as? String == "maps_bpf")
+                #expect((json["key"] as? String)?.count == 64)
+                #expect(Data(base64Encoded: json["insns"] as? String ?? "") == expected.insns)
+                #expect(Data(base64Encoded: json["data"] as? String ?? "") == expected.data)
+                #expect((json["header"] as? String).map { Data($0.utf8) } == expected.header)
+                let manifest = json["manifest"] as? [String: Any]
+                #expect((manifest?["object"] as? [String: Any])?["name"] as? String == "maps.bpf.o")
+                #expect(json["sandbox_level"] as? String == "full" || getuid() != 0)
+                #expect(response.headers[.requestID] != nil)
+            }
+            for contentType in ["application/x-elf"] {
+                try await client.execute(uri: "/v1/loaders?filename=maps.bpf.o&cpus=8&format=header", method: .post,
+                                         headers: [.contentType: contentType], body: ByteBuffer(bytes: maps)) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "text/x-c; charset=utf-8")
+                    #expect(response.headers[.contentDisposition] == "attachment; filename=\"maps.lskel.h\"")
+                    #expect(Data(response.body.readableBytesView) == expected.header)
+                }
+            }
+        }
+    }
+
+    @Test("multipart upload: the file name names the skeleton; Accept picks the format; tar holds the four files")
+    func multipartUpload() async throws {
+        let globals = try Fixtures.bytes("globals")
+        let expected = try TestServer.cliOutputs("globals", flags: ["--kernel-release", "6.1.0", "--cpus", "4"])
+        let form = TestServer.multipart(files: [("object", "globals.bpf.o", globals)],
+                                        fields: [("kernel_release", "6.1.0"), ("cpus", "4")])
+        try await TestServer.run { client, _ in
+            try await client.execute(uri: "/v1/loaders", method: .post,
+                                     headers: [.contentType: form.contentType, .accept: "text/x-c"], body: form.body) { response in
+                #expect(response.status == .ok)
+                #expect(Data(response.body.readableBytesView) == expected.header)
+            }
+            try await client.execute(uri: "/v1/loaders?format=tar", method: .post,
+                                     headers: [.contentType: form.contentType], body: form.body) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/x-tar")
+                let entries = try TarFiles.read(Array(response.body.readableBytesView))
+                #expect(entries.map(\.name) == ["globals.lskel.h", "globals.insns.bin", "globals.data.bin", "globals.manifest.json"])
+                #expect(entries.first.map { Data($0.bytes) } == expected.header)
+                #expect(entries.count == 4 && Data(entries[1].bytes) == expected.insns && Data(entries[2].bytes) == expected.data)
+            }
+            let named = TestServer.multipart(files: [("object", "globals.bpf.o", globals)], fields: [("name", "probe")])
+            try await client.execute(uri: "/v1/loaders?format=header", method: .post,
+                                     headers: [.contentType: named.contentType], body: named.body) { response in
+                #expect(String(buffer: response.body).contains("struct probe {"))
+            }
+        }
+    }
+
+    @Test("results are content-addressed: GET by key and part, ETag round trip, never another object's result")
+    func contentAddressing() async throws {
+        let maps = try Fixtures.bytes("maps"), subprogs = try Fixtures.bytes("subprogs")
+        try await TestServer.run { client, _ in
+            func post(_ bytes: [UInt8], _ query: String) async throws -> [String: Any] {
+                try await client.execute(uri: "/v1/loaders?\(query)", method: .post,
+                                         headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: bytes)) {
+                    #expect($0.status == .ok)
+                    return TestServer.json($0.body)
+                }
+            }
+            let a = try await post(maps, "name=same")
+            let b = try await post(subprogs, "name=same")
+            let c = try await post(maps, "name=same&cpus=3")
+            let again = try await post(maps, "name=same")
+            let keyA = try #require(a["key"] as? String), keyB = try #require(b["key"] as? String)
+            #expect(keyA != keyB && keyA != (c["key"] as? String))
+            #expect(again["key"] as? String == keyA && again["cached"] as? Bool == true && a["cached"] as? Bool == false)
+            for (key, expected) in [(keyA, a), (keyB, b)] {
+                try await client.execute(uri: "/v1/loaders/\(key)/header", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == expected["header"] as? String)
+                }
+            }
+            let etag = try await client.execute(uri: "/v1/loaders/\(keyA)/insns", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(Data(response.body.readableBytesView) == Data(base64Encoded: a["insns"] as? String ?? ""))
+                return response.headers[.eTag]
+            }
+            #expect(etag == "\"\(keyA)-insns\"")
+            try await client.execute(uri: "/v1/loaders/\(keyA)/insns", method: .get, headers: [.ifNoneMatch: etag ?? ""]) { response in
+                #expect(response.status == .notModified)
+                #expect(response.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/v1/loaders/\(keyB)/insns", method: .get, headers: [.ifNoneMatch: etag ?? ""]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/loaders/\(keyA)", method: .get) { response in
+                #expect(TestServer.json(response.body)["key"] as? String == keyA)
+            }
+            try await client.execute(uri: "/v1/loaders/\(keyA)/manifest", method: .get) { response in
+                let manifest = try ManifestJSON.decode(Array(response.body.readableBytesView))
+                #expect(manifest.object.name == "object.o" && manifest.loader.skeletonName == "same")
+            }
+            try await client.execute(uri: "/v1/loaders/\(String(repeating: "0", count: 64))", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("POST the object again"))
+            }
+        }
+    }
+
+    @Test("each error is an RFC 9457 problem with the right status")
+    func errors() async throws {
+        let maps = try Fixtures.bytes("maps"), structOps = try Fixtures.bytes("struct_ops")
+        let configuration = TestServer.configuration { $0.maxUploadBytes = 64 << 10 }
+        try await TestServer.run(configuration) { client, _ in
+            func expectProblem(_ uri: String, method: HTTPRequest.Method = .post, contentType: String? = "application/octet-stream",
+                               body: [UInt8] = [], status: HTTPResponse.Status, type: String) async throws {
+                var headers: HTTPFields = [:]
+                if let contentType { headers[.contentType] = contentType }
+                try await client.execute(uri: uri, method: method, headers: headers,
+                                         body: method == .get ? nil : ByteBuffer(bytes: body)) { response in
+                    #expect(response.status == status, "\(uri)")
+                    #expect(response.headers[.contentType] == "application/problem+json", "\(uri)")
+                    let problem = TestServer.json(response.body)
+                    #expect(problem["type"] as? String == "/problems/\(type)", "\(uri): \(problem)")
+                    #expect(problem["status"] as? Int == Int(status.code))
+                    #expect(!(problem["detail"] as? String ?? "").isEmpty && problem["title"] != nil)
+                }
+            }
+            try await expectProblem("/v1/loaders?cpus=lots", body: maps, status: .badRequest, type: "invalid-parameter")
+            try await expectProblem("/v1/loaders?kernel_release=banana", body: maps, status: .badRequest, type: "invalid-profile")
+            try await expectProblem("/v1/loaders?name=not%20ok", body: maps, status: .badRequest, type: "invalid-name")
+            try await expectProblem("/v1/loaders", contentType: "text/plain", body: maps, status: .unsupportedMediaType, type: "unsupported-media-type")
+            try await expectProblem("/v1/loaders", contentType: nil, body: maps, status: .unsupportedMediaType, type: "unsupported-media-type")
+            try await expectProblem("/v1/loaders", body: [UInt8](repeating: 1, count: 100 << 10), status: .contentTooLarge, type: "upload-too-large")
+            try await expectProblem("/v1/loaders?filename=s.bpf.o", body: structOps, status: .unprocessableContent, type: "struct-ops")
+            try await expectProblem("/v1/loaders", body: Array("hello".utf8), status: .unprocessableContent, type: "invalid-object")
+            try await expectProblem("/v1/loaders?max_entries=nomap=1", body: maps, status: .unprocessableContent, type: "unknown-map")
+            let noObject = TestServer.multipart(files: [], fields: [("cpus", "2")])
+            try await expectProblem("/v1/loaders", contentType: noObject.contentType, body: Array(noObject.body.readableBytesView),
+                                    status: .badRequest, type: "missing-object")
+            try await expectProblem("/v1/loaders", contentType: "multipart/form-data", body: maps, status: .badRequest, type: "malformed-multipart")
+            try await expectProblem("/v1/loaders/abc", method: .get, status: .badRequest, type: "invalid-key")
+            try await expectProblem("/v1/loaders/\(String(repeating: "a", count: 64))/zip", method: .get, status: .notFound, type: "unknown-part")
+            try await expectProblem("/nowhere", method: .get, status: .notFound, type: "not-found")
+            // libbpf's lines travel with the rejection.
+            try await client.execute(uri: "/v1/loaders?filename=k.bpf.o", method: .post, headers: [.contentType: "application/octet-stream"],
+                                     body: ByteBuffer(bytes: try Fixtures.bytes("unresolved_kconfig"))) { response in
+                let problem = TestServer.json(response.body)
+                #expect((problem["libbpf_log"] as? [String])?.contains { $0.contains("CONFIG_LSKEL_NOT_A_REAL_OPTION") } == true)
+            }
+        }
+    }
+
+    @Test("a saturated pool answers 503 with Retry-After; no request gets a 500")
+    func saturation() async throws {
+        let configuration = TestServer.configuration {
+            $0.pool.concurrency = 1
+            $0.pool.queueLimit = 0
+            $0.pool.warmWorkers = 1
+        }
+        let bytes = try Fixtures.bytes("many32")
+        try await TestServer.run(configuration) { _, port in
+            let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        try await HTTP.post("http://127.0.0.1:\(port)/v1/loaders?name=n\(index)", body: bytes,
+                                            contentType: "application/octet-stream")
+                    }
+                }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+            }
+            #expect(statuses.contains { $0.0 == 503 && Int($0.1 ?? "") ?? 0 >= 1 }, "\(statuses.map(\.0))")
+            #expect(statuses.contains { $0.0 == 200 })
+            #expect(statuses.allSatisfy { $0.0 == 200 || $0.0 == 503 })
+        }
+    }
+}

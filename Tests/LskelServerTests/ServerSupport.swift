@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import LskelEngine
+import LskelServer
+import LskelTestSupport
+import NIOCore
+
+/// Starts the real service on a loopback port and runs `body` against it.
+enum TestServer {
+    static func configuration(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) -> ServerConfiguration {
+        var configuration = ServerConfiguration(workerPath: CLI.workerPath)
+        configuration.port = 0
+        configuration.dataDirectory = NSTemporaryDirectory() + "lskeld-test-\(UUID().uuidString)"
+        configuration.publicDirectory = Fixtures.packageRoot + "/Public"
+        adjust(&configuration)
+        return configuration
+    }
+
+    static func run<T: Sendable>(_ configuration: ServerConfiguration = configuration(),
+                                 _ body: @escaping @Sendable (any TestClientProtocol, Int) async throws -> T) async throws -> T {
+        var logger = Logger(label: "lskeld-test")
+        logger.logLevel = .warning
+        let app = try await buildApplication(configuration: configuration, logger: logger)
+        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        return try await app.test(.live) { client in
+            try await body(client, client.port ?? 0)
+        }
+    }
+
+    /// A multipart/form-data body.
+    static func multipart(files: [(field: String, fileName: String, bytes: [UInt8])], fields: [(String, String)] = [])
+        -> (body: ByteBuffer, contentType: String) {
+        let boundary = "lskel-test-\(UUID().uuidString)"
+        var out: [UInt8] = []
+        for (name, value) in fields {
+            out += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for file in files {
+            out += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.fileName)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            out += file.bytes
+            out += Array("\r\n".utf8)
+        }
+        out += Array("--\(boundary)--\r\n".utf8)
+        return (ByteBuffer(bytes: out), "multipart/form-data; boundary=\(boundary)")
+    }
+
+    static func json(_ buffer: ByteBuffer) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    /// What `lskel gen` writes for a fixture with the same name and profile flags.
+    static func cliOutputs(_ fixture: String, flags: [String] = []) throws -> (header: Data, insns: Data, data: Data) {
+        let dir = NSTemporaryDirectory() + "lskel-cli-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try CLI.run(["gen", try Fixtures.object(fixture), "--out-dir", dir] + flags)
+        guard result.status == 0 else { throw FixtureError("lskel gen failed: \(result.stderrText)") }
+        return (try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(fixture).lskel.h")),
+                try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(fixture).insns.bin")),
+                try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(fixture).data.bin")))
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+}
