@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   libbpf-dev libelf-dev zlib1g-dev libssl-dev libseccomp-dev  # build
   bpftool clang util-linux gcc libc6-dev                     # tests: reference tool, fixtures, namespaces, drivers
-  python3 python3-jsonschema                                 # tests: manifest schema validation
+  python3 python3-jsonschema curl                            # tests: manifest schema validation, HTTP client
 )
 missing=()
 for package in "${packages[@]}"; do

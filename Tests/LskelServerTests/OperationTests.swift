@@ -1,0 +1,166 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LskelEngine
+import LskelServer
+import LskelTestSupport
+import NIOCore
+import Testing
+
+@Suite("HTTP service operation", .serialized)
+struct OperationTests {
+    @Test("Expect: 100-continue is answered promptly: curl uploads do not stall")
+    func expectContinue() async throws {
+        let curl = try #require(Shell.which("curl", "/usr/bin/curl"), "curl is needed to test what curl does")
+        let object = try Fixtures.object("maps")
+        // A body over 1 MiB, which curl also sends with Expect: 100-continue.
+        let big = NSTemporaryDirectory() + "lskel-big-\(UUID().uuidString).bin"
+        try Data(repeating: 7, count: 3 << 20).write(to: URL(fileURLWithPath: big))
+        defer { try? FileManager.default.removeItem(atPath: big) }
+        try await TestServer.run { _, port in
+            // curl 7.88 asks for 100-continue on bodies over 1 MiB; older ones on every multipart upload.
+            let multipart = try Shell.run(curl, ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+                                                 "-H", "Expect: 100-continue",
+                                                 "-F", "object=@\(object)", "http://127.0.0.1:\(port)/v1/loaders"])
+            let fields = multipart.stdoutText.split(separator: " ")
+            #expect(fields.first == "200", "\(multipart.stdoutText) \(multipart.stderrText)")
+            #expect(multipart.stderrText.contains("HTTP/1.1 100 Continue"))
+            #expect((Double(fields.last ?? "9") ?? 9) < 0.5, "took \(fields.last ?? "?") s")
+            let raw = try Shell.run(curl, ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+                                           "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(big)",
+                                           "http://127.0.0.1:\(port)/v1/loaders"])
+            let rawFields = raw.stdoutText.split(separator: " ")
+            #expect(raw.stderrText.contains("Expect: 100-continue"))
+            #expect(raw.stderrText.contains("HTTP/1.1 100 Continue"))
+            #expect(rawFields.first == "422", "\(raw.stdoutText)")  // not an object, but read promptly
+            #expect((Double(rawFields.last ?? "9") ?? 9) < 0.5, "took \(rawFields.last ?? "?") s")
+        }
+    }
+
+    @Test("batch: one answer with a result or a problem per object, as JSON or tar, from multipart or tar")
+    func batch() async throws {
+        let maps = try Fixtures.bytes("maps"), bad = Array("not an object".utf8), subprogs = try Fixtures.bytes("subprogs")
+        let form = TestServer.multipart(files: [("object", "maps.bpf.o", maps), ("object", "broken.bpf.o", bad),
+                                                ("object", "subprogs.bpf.o", subprogs)], fields: [("cpus", "4")])
+        try await TestServer.run { client, _ in
+            try await client.execute(uri: "/v1/batch", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
+                #expect(response.status == .ok)
+                let results = TestServer.json(response.body)["results"] as? [[String: Any]] ?? []
+                #expect(results.map { $0["status"] as? Int } == [200, 422, 200])
+                #expect(results.map { $0["object"] as? String } == ["maps.bpf.o", "broken.bpf.o", "subprogs.bpf.o"])
+                #expect(((results[0]["result"] as? [String: Any])?["name"] as? String) == "maps_bpf")
+                #expect(((results[1]["problem"] as? [String: Any])?["type"] as? String) == "/problems/invalid-object")
+            }
+            var archive = TestTar()
+            archive.add("maps.bpf.o", maps)
+            archive.add("broken.bpf.o", bad)
+            try await client.execute(uri: "/v1/batch?format=tar&cpus=4", method: .post, headers: [.contentType: "application/x-tar"],
+                                     body: ByteBuffer(bytes: archive.bytes)) { response in
+                #expect(response.status == .ok)
+                let entries = try TarFiles.read(Array(response.body.readableBytesView))
+                #expect(entries.map(\.name) == ["maps/maps.lskel.h", "maps/maps.insns.bin", "maps/maps.data.bin",
+                                                "maps/maps.manifest.json", "broken/error.json"])
+                let expected = try TestServer.cliOutputs("maps", flags: ["--cpus", "4"])
+                #expect(Data(entries[0].bytes) == expected.header)
+            }
+            try await client.execute(uri: "/v1/batch?name=x", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("500 requests at concurrency 32: every answer belongs to its request, none lost, no 5xx")
+    func concurrentLoad() async throws {
+        let fixtures = ["maps", "globals", "subprogs", "core", "many32"]
+        var objects: [String: [UInt8]] = [:]
+        for fixture in fixtures { objects[fixture] = try Fixtures.bytes(fixture) }
+        let byName = objects
+        let configuration = TestServer.configuration { $0.pool.queueLimit = 512 }
+        try await TestServer.run(configuration) { _, port in
+            let failures = await withTaskGroup(of: String?.self) { group in
+                var next = 0
+                var failures: [String] = []
+                func add(_ index: Int) {
+                    group.addTask {
+                        let fixture = fixtures[index % fixtures.count]
+                        // Half the names repeat, so the cache answers some.
+                        let name = index % 2 == 0 ? "n\(index)" : "shared_\(fixture)"
+                        do {
+                            let (data, response) = try await HTTP.send(
+                                "http://127.0.0.1:\(port)/v1/loaders?name=\(name)&filename=\(fixture).bpf.o",
+                                body: byName[fixture]!, contentType: "application/octet-stream")
+                            guard response.statusCode == 200 else { return "request \(index): status \(response.statusCode)" }
+                            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+                            let header = json["header"] as? String ?? ""
+                            let manifest = json["manifest"] as? [String: Any] ?? [:]
+                            let object = manifest["object"] as? [String: Any] ?? [:]
+                            guard json["name"] as? String == name, header.contains("struct \(name) {"),
+                                  object["name"] as? String == "\(fixture).bpf.o",
+                                  object["sha256"] as? String == SHA256.hex(byName[fixture]!) else {
+                                return "request \(index): answer belongs to another request"
+                            }
+                            return nil
+                        } catch {
+                            return "request \(index): \(error)"
+                        }
+                    }
+                }
+                while next < 32 { add(next); next += 1 }
+                while let result = await group.next() {
+                    if let result { failures.append(result) }
+                    if next < 500 { add(next); next += 1 }
+                }
+                return failures
+            }
+            #expect(failures.isEmpty, "\(failures.count) failures: \(failures.prefix(5))")
+            let (metrics, _) = try await HTTP.send("http://127.0.0.1:\(port)/metrics", method: "GET")
+            let text = String(decoding: metrics, as: UTF8.self)
+            #expect(text.contains("lskeld_http_requests_total{route=\"/v1/loaders\",method=\"POST\",status=\"200\"} 500"), "\(text.prefix(2000))")
+            #expect(text.contains("lskeld_cache_hits_total"))
+            #expect(text.contains("lskeld_generation_seconds_bucket"))
+        }
+    }
+
+    @Test("readiness reports the pool and sandbox level; health and OpenAPI are served")
+    func operability() async throws {
+        try await TestServer.run { client, _ in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = TestServer.json(response.body)
+                let sandbox = body["sandbox"] as? [String: Any]
+                #expect(sandbox?["level"] as? String == (getuid() == 0 ? "full" : sandbox?["level"] as? String))
+                #expect((body["pool"] as? [String: Any])?["concurrency"] as? Int == 2)
+            }
+            try await client.execute(uri: "/openapi.yaml", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).hasPrefix("openapi: 3.1"))
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(String(buffer: response.body).contains("lskeld_workers_warm"))
+            }
+        }
+    }
+}
+
+/// Builds a tar archive for requests (ustar, regular files).
+struct TestTar {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func add(_ name: String, _ content: [UInt8]) {
+        var header = [UInt8](repeating: 0, count: 512)
+        func put(_ text: String, _ offset: Int) { for (i, b) in text.utf8.enumerated() { header[offset + i] = b } }
+        put(name, 0)
+        put("0000644", 100); put("0000000", 108); put("0000000", 116)
+        put(String(String(content.count, radix: 8).reversed()).padding(toLength: 11, withPad: "0", startingAt: 0).reversed().map(String.init).joined(), 124)
+        put("00000000000", 136)
+        header[156] = UInt8(ascii: "0")
+        put("ustar", 257); put("00", 263)
+        for i in 148..<156 { header[i] = UInt8(ascii: " ") }
+        let sum = header.reduce(0) { $0 + Int($1) }
+        put(String(String(sum, radix: 8).reversed()).padding(toLength: 6, withPad: "0", startingAt: 0).reversed().map(String.init).joined(), 148)
+        header[154] = 0
+        bytes += header + content + [UInt8](repeating: 0, count: (512 - content.count % 512) % 512)
+    }
+}
