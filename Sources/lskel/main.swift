@@ -1,10 +1,20 @@
 import ArgumentParser
 import Foundation
 
-/// Exit codes: 0 ok, 1 an object was rejected, 2 usage error.
+/// Exit codes: 0 ok, 1 an object was rejected, 2 usage error, 3 server unavailable (submit).
+/// Runs a command's async `run()` (an existential would pick the synchronous one).
+func runAsync(_ command: some AsyncParsableCommand) async throws {
+    var command = command
+    try await command.run()
+}
+
 do {
     var command = try LskelCommand.parseAsRoot()
-    try command.run()
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try await runAsync(asyncCommand)
+    } else {
+        try command.run()
+    }
 } catch let code as ExitCode {
     exit(code.rawValue)
 } catch {

@@ -19,14 +19,14 @@ struct OperationTests {
         defer { try? FileManager.default.removeItem(atPath: big) }
         try await TestServer.run { _, port in
             // curl 7.88 asks for 100-continue on bodies over 1 MiB; older ones on every multipart upload.
-            let multipart = try Shell.run(curl, ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+            let multipart = try await Shell.runDetached(curl, ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
                                                  "-H", "Expect: 100-continue",
                                                  "-F", "object=@\(object)", "http://127.0.0.1:\(port)/v1/loaders"])
             let fields = multipart.stdoutText.split(separator: " ")
             #expect(fields.first == "200", "\(multipart.stdoutText) \(multipart.stderrText)")
             #expect(multipart.stderrText.contains("HTTP/1.1 100 Continue"))
             #expect((Double(fields.last ?? "9") ?? 9) < 0.5, "took \(fields.last ?? "?") s")
-            let raw = try Shell.run(curl, ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+            let raw = try await Shell.runDetached(curl, ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
                                            "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(big)",
                                            "http://127.0.0.1:\(port)/v1/loaders"])
             let rawFields = raw.stdoutText.split(separator: " ")

@@ -22,6 +22,11 @@ public enum CLI {
     public static func run(_ arguments: [String]) throws -> ProcessResult {
         try Shell.run(path, arguments)
     }
+
+    /// `run` off the cooperative thread pool, for async tests.
+    public static func runDetached(_ arguments: [String]) async throws -> ProcessResult {
+        try await Shell.runDetached(path, arguments)
+    }
 }
 
 /// Compiles a generated header with the system C compiler, as a user would.

@@ -41,6 +41,17 @@ public enum Shell {
         return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errData)
     }
 
+    /// `run` on a thread of its own, for async code: waiting on the
+    /// cooperative pool would starve the tasks (a server under test) the
+    /// child process is talking to.
+    public static func runDetached(_ executable: String, _ arguments: [String], input: Data? = nil) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(executable, arguments, input: input) })
+            }
+        }
+    }
+
     /// Runs a command line through /bin/sh.
     @discardableResult
     public static func sh(_ command: String, currentDirectory: String? = nil) throws -> ProcessResult {

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LskelEngine
+
+/// `lskel submit`: the remote client for build farms. Same outputs and exit
+/// codes as `lskel gen`, plus 3 when the server stays unavailable after the
+/// retries (requests are idempotent by key, so retrying is safe).
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Generate loaders on an lskeld server and write them like lskel gen does.",
+        discussion: "Exit status: 0 success, 1 an object was rejected, 2 usage error, 3 server unavailable after retries."
+    )
+
+    @Argument(help: "BPF ELF objects.")
+    var objects: [String]
+
+    @Option(name: .customLong("server"), help: "Base URL of the lskeld server, e.g. http://127.0.0.1:8080.")
+    var server: String
+
+    @Option(name: .customLong("out-dir"), help: "Directory for the outputs (created if missing).")
+    var outDir: String = "."
+
+    @Option(name: .customLong("name"), help: "Skeleton name (one object only).")
+    var name: String?
+
+    @Option(name: .customLong("format"), help: "What to write: header, blobs, manifest or all.")
+    var format: GenCommand.Format = .all
+
+    @Option(name: .customLong("retries"), help: "Attempts per object while the server is unavailable.")
+    var retries: Int = 5
+
+    @Option(name: .customLong("token"), help: "Bearer token (or LSKEL_TOKEN).")
+    var token: String?
+
+    @OptionGroup var profileOptions: ProfileOptions
+
+    func validate() throws {
+        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ValidationError("--server must be an http(s) URL, not '\(server)'")
+        }
+        if name != nil && objects.count > 1 { throw ValidationError("--name names one skeleton; give one object with it") }
+        if retries < 1 { throw ValidationError("--retries must be at least 1") }
+        if profileOptions.host { throw ValidationError("--host describes this machine; give the target's values to a server explicitly") }
+    }
+
+    enum Outcome {
+        case written
+        case rejected(String)
+        case unavailable(String)
+    }
+
+    func run() async throws {
+        let profile = try profileOptions.profile()
+        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        var rejected = false, unavailable = false
+        for path in objects {
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            switch await submit(path: path, object: [UInt8](bytes), profile: profile) {
+            case .written:
+                break
+            case .rejected(let reason):
+                rejected = true
+                FileHandle.standardError.write(Data("lskel: \(path): \(reason)\n".utf8))
+            case .unavailable(let reason):
+                unavailable = true
+                FileHandle.standardError.write(Data("lskel: \(path): server unavailable: \(reason)\n".utf8))
+            }
+        }
+        if unavailable { throw ExitCode(3) }
+        if rejected { throw ExitCode(1) }
+    }
+
+    /// Multipart form fields for the profile.
+    func fields(_ profile: TargetProfile) -> [(String, String)] {
+        var fields: [(String, String)] = [("cpus", String(profile.possibleCPUs)), ("page_size", String(profile.pageSize))]
+        if let name { fields.append(("name", name)) }
+        if let release = profile.kernelRelease { fields.append(("kernel_release", release)) }
+        if let kconfig = profile.kconfig { fields.append(("kconfig", kconfig)) }
+        for (map, value) in profile.maxEntries.sorted(by: { $0.key < $1.key }) { fields.append(("max_entries", "\(map)=\(value)")) }
+        return fields
+    }
+
+    func submit(path: String, object: [UInt8], profile: TargetProfile) async -> Outcome {
+        let fileName = (path as NSString).lastPathComponent
+        let boundary = "lskel-\(UUID().uuidString)"
+        var body = Data()
+        for (field, value) in fields(profile) {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"object\"; filename=\"\(fileName)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+        body.append(Data(object))
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+
+        let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+        guard let url = URL(string: "\(base)/v1/loaders?format=tar") else { return .unavailable("bad server URL") }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.timeoutInterval = 120
+        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/x-tar", forHTTPHeaderField: "Accept")
+        if let token = token ?? ProcessInfo.processInfo.environment["LSKEL_TOKEN"] {
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
+        var lastReason = "no attempt made"
+        for attempt in 1...retries {
+            do {
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                if status == 200 {
+                    return write(tar: [UInt8](data), path: path)
+                }
+                let problem = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+                let detail = problem?["detail"] as? String ?? String(decoding: data.prefix(500), as: UTF8.self)
+                let kind = (problem?["type"] as? String)?.split(separator: "/").last.map(String.init) ?? "http-\(status)"
+                if status == 503 || status >= 500 || status == 429 {
+                    lastReason = "HTTP \(status): \(detail)"
+                    let retryAfter = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init) ?? 0
+                    if attempt < retries { try? await Task.sleep(for: .seconds(max(retryAfter, backoff(attempt)))) }
+                    continue
+                }
+                var message = "\(detail) [\(kind)]"
+                for line in (problem?["libbpf_log"] as? [String] ?? []).suffix(20) { message += "\n  \(line)" }
+                return .rejected(message)
+            } catch {
+                lastReason = "\(error.localizedDescription)"
+                if attempt < retries { try? await Task.sleep(for: .seconds(backoff(attempt))) }
+            }
+        }
+        return .unavailable("\(lastReason) (after \(retries) attempts)")
+    }
+
+    func backoff(_ attempt: Int) -> Double { min(0.2 * pow(2, Double(attempt - 1)), 5) }
+
+    /// Writes the files of the server's tar answer, as `lskel gen` names them.
+    func write(tar: [UInt8], path: String) -> Outcome {
+        var files: [String: [UInt8]] = [:]
+        var offset = 0
+        while offset + 512 <= tar.count {
+            let header = tar[offset ..< offset + 512]
+            if header.allSatisfy({ $0 == 0 }) { break }
+            let name = String(decoding: header.prefix(100).prefix { $0 != 0 }, as: UTF8.self)
+            let sizeText = String(decoding: tar[(offset + 124)..<(offset + 136)].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self)
+            guard let size = Int(sizeText, radix: 8), offset + 512 + size <= tar.count else {
+                return .unavailable("the server's answer is not a well-formed tar archive")
+            }
+            files[name] = Array(tar[(offset + 512)..<(offset + 512 + size)])
+            offset += 512 + (size + 511) / 512 * 512
+        }
+        let serverStem = files.keys.first { $0.hasSuffix(".lskel.h") }.map { String($0.dropLast(".lskel.h".count)) } ?? ""
+        let stem = (outDir as NSString).appendingPathComponent(GenCommand.outputStem(path))
+        var wanted: [(String, String)] = []
+        if format == .header || format == .all { wanted.append((".lskel.h", ".lskel.h")) }
+        if format == .blobs || format == .all { wanted += [(".insns.bin", ".insns.bin"), (".data.bin", ".data.bin")] }
+        if format == .manifest || format == .all { wanted.append((".manifest.json", ".manifest.json")) }
+        for (suffix, outSuffix) in wanted {
+            guard let bytes = files[serverStem + suffix] else { return .unavailable("the server's answer lacks \(suffix)") }
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: stem + outSuffix))
+            } catch {
+                return .rejected("cannot write \(stem + outSuffix): \(error)")
+            }
+        }
+        return .written
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import LskelTestSupport
+import Testing
+
+@Suite("lskel submit", .serialized)
+struct SubmitTests {
+    @Test("writes the same files as lskel gen, byte for byte")
+    func sameAsGen() async throws {
+        let objects = try ["maps", "kconfig", "core"].map(Fixtures.object)
+        let kconfig = NSTemporaryDirectory() + "lskel-kc-\(UUID().uuidString)"
+        try "CONFIG_BPF_SYSCALL=y\nCONFIG_HZ=1000\n".write(toFile: kconfig, atomically: true, encoding: .utf8)
+        let flags = ["--kernel-release", "6.1.0-13-amd64", "--cpus", "16", "--kconfig", kconfig]
+        let local = NSTemporaryDirectory() + "lskel-gen-\(UUID().uuidString)"
+        let generated = try await CLI.runDetached(["gen"] + objects + ["--out-dir", local] + flags)
+        #expect(generated.status == 0, "\(generated.stderrText)")
+        try await TestServer.run { _, port in
+            let remote = NSTemporaryDirectory() + "lskel-submit-\(UUID().uuidString)"
+            let submitted = try await CLI.runDetached(["submit"] + objects + ["--server", "http://127.0.0.1:\(port)", "--out-dir", remote] + flags)
+            #expect(submitted.status == 0, "\(submitted.stderrText)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: local).sorted()
+            #expect(files.count == 12)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: remote).sorted() == files)
+            for file in files {
+                let a = try Data(contentsOf: URL(fileURLWithPath: "\(local)/\(file)"))
+                let b = try Data(contentsOf: URL(fileURLWithPath: "\(remote)/\(file)"))
+                #expect(a == b, "\(file) differs between lskel gen and lskel submit")
+            }
+            // A rejected object: exit 1 with the server's reason; the others are still written.
+            let mixed = NSTemporaryDirectory() + "lskel-submit-\(UUID().uuidString)"
+            let rejected = try await CLI.runDetached(["submit", try Fixtures.object("struct_ops"), objects[0], "--server", "http://127.0.0.1:\(port)",
+                                        "--out-dir", mixed, "--format", "header"])
+            #expect(rejected.status == 1)
+            #expect(rejected.stderrText.contains("struct_ops") && rejected.stderrText.contains("[struct-ops]"))
+            #expect(FileManager.default.fileExists(atPath: "\(mixed)/maps.lskel.h"))
+        }
+    }
+
+    @Test("exit 3 when the server stays unavailable after the retries; exit 2 for usage errors")
+    func unavailable() throws {
+        // A port nothing listens on.
+        let result = try CLI.run(["submit", try Fixtures.object("maps"), "--server", "http://127.0.0.1:1", "--retries", "2",
+                                  "--out-dir", NSTemporaryDirectory() + "lskel-none"])
+        #expect(result.status == 3, "\(result.stderrText)")
+        #expect(result.stderrText.contains("server unavailable"))
+        #expect(try CLI.run(["submit", "x.o", "--server", "ftp://host"]).status == 2)
+        #expect(try CLI.run(["submit", "x.o"]).status == 2)
+    }
+}
