@@ -7,6 +7,7 @@ packages=(
   libbpf-dev libelf-dev zlib1g-dev libssl-dev libseccomp-dev  # build
   bpftool clang util-linux gcc libc6-dev                     # tests: reference tool, fixtures, namespaces, drivers
   python3 python3-jsonschema curl                            # tests: manifest schema validation, HTTP client
+  chromium chromium-driver python3-selenium                  # tests: the web form in a real browser
 )
 missing=()
 for package in "${packages[@]}"; do

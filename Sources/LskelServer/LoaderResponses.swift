@@ -44,6 +44,7 @@ enum LoaderResponses {
             "insns": Data(loader.insns).base64EncodedString(),
             "data": Data(loader.data).base64EncodedString(),
             "header": String(decoding: loader.header, as: UTF8.self),
+            "libbpf_log": loader.libbpfLog,
             "links": links(loader),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

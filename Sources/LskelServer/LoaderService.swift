@@ -44,7 +44,8 @@ public final class LoaderService: Sendable {
         }
         let loader = StoredLoader(key: key, name: name, stem: GenerationParameters.stem(of: object.fileName),
                                   header: Array(header.utf8), insns: result.insns, data: result.data,
-                                  manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level)
+                                  manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level,
+                                  libbpfLog: result.answer.libbpfLog)
         await store.put(loader)
         return (loader, false)
     }

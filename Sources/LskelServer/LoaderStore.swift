@@ -126,6 +126,7 @@ public actor LoaderStore {
               let manifest = try? Data(contentsOf: base.appendingPathComponent("manifest"))
         else { return nil }
         return StoredLoader(key: key, name: meta.name, stem: meta.stem, header: Array(header), insns: Array(insns),
-                            data: Array(data), manifest: Array(manifest), sandboxLevel: meta.sandboxLevel)
+                            data: Array(data), manifest: Array(manifest), sandboxLevel: meta.sandboxLevel,
+                            libbpfLog: meta.libbpfLog ?? [])
     }
 }

@@ -27,6 +27,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
+    // The web form, the OpenAPI description and the JSON schemas.
+    router.add(middleware: FileMiddleware(configuration.publicDirectory, searchForIndexHtml: true, logger: logger))
     router.addRoutes(LoaderRoutes(service: service, configuration: configuration).routes())
     router.addRoutes(BatchRoutes(service: service, configuration: configuration).routes())
     router.addRoutes(OperabilityRoutes(pool: pool, metrics: metrics, publicDirectory: configuration.publicDirectory).routes())

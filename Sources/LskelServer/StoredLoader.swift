@@ -15,6 +15,8 @@ public struct StoredLoader: Sendable {
     public var manifest: [UInt8]
     /// The sandbox level of the worker that generated it.
     public var sandboxLevel: String
+    /// libbpf's warnings and notes while generating it.
+    public var libbpfLog: [String] = []
 
     public var byteCount: Int { header.count + insns.count + data.count + manifest.count + 256 }
 
@@ -23,13 +25,14 @@ public struct StoredLoader: Sendable {
         case header, insns, data, manifest, tar
     }
 
-    public var metadata: Metadata { Metadata(key: key, name: name, stem: stem, sandboxLevel: sandboxLevel) }
+    public var metadata: Metadata { Metadata(key: key, name: name, stem: stem, sandboxLevel: sandboxLevel, libbpfLog: libbpfLog) }
 
     public struct Metadata: Codable, Sendable {
         var key: String
         var name: String
         var stem: String
         var sandboxLevel: String
+        var libbpfLog: [String]?
     }
 
     /// The content address: SHA-256 over the generator version, the skeleton
