@@ -11,6 +11,7 @@ import LskelPool
 /// try await app.runService()
 /// ```
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    try configuration.checkAccess()
     let pool = WorkerPool(configuration: configuration.pool)
     let sandbox = try await pool.start()
     logger.info("worker pool ready", metadata: [
@@ -27,6 +28,9 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
+    if let tokens = configuration.tokens {
+        router.add(middleware: TokenMiddleware(tokens: tokens))
+    }
     // The web form, the OpenAPI description and the JSON schemas.
     router.add(middleware: FileMiddleware(configuration.publicDirectory, searchForIndexHtml: true, logger: logger))
     router.addRoutes(LoaderRoutes(service: service, configuration: configuration).routes())

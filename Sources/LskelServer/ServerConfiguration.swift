@@ -18,8 +18,29 @@ public struct ServerConfiguration: Sendable {
     /// Directory of the web form and schemas.
     public var publicDirectory = "Public"
     public var pool: WorkerPoolConfiguration
+    /// Bearer tokens required on the API, or nil for none.
+    public var tokens: AccessTokens?
+    /// Without tokens, bind to a non-loopback address only when this is set.
+    public var allowAnonymous = false
+
+    /// Whether `host` is a loopback address.
+    public var bindsLoopbackOnly: Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.")
+    }
+
+    /// Refuses to serve strangers anonymously unless told to.
+    public func checkAccess() throws {
+        if tokens == nil && !allowAnonymous && !bindsLoopbackOnly {
+            throw ServerConfigurationError("refusing to serve \(host) without --tokens: anyone who can reach it could use it; give --tokens FILE, or --allow-anonymous to accept that")
+        }
+    }
 
     public init(workerPath: String) {
         pool = WorkerPoolConfiguration(workerPath: workerPath)
     }
+}
+
+public struct ServerConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

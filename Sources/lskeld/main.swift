@@ -32,6 +32,8 @@ struct Lskeld: AsyncParsableCommand {
     @Option(name: .customLong("disk-cache-bytes"), help: "On-disk store bound.") var diskCacheBytes: Int?
     @Option(name: .customLong("sandbox"), help: "strict: refuse to start without full worker isolation; best-effort: report the level and go on.") var sandbox: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(name: .customLong("tokens"), help: "File of bearer token hashes (NAME sha256:HEX RATE/s|m|h per line) required on /v1.") var tokens: String?
+    @Flag(name: .customLong("allow-anonymous"), help: "Serve a non-loopback address without tokens.") var allowAnonymous = false
 
     func validate() throws {
         if let sandbox = setting(sandbox, "SANDBOX"), !["strict", "best-effort"].contains(sandbox) {
@@ -70,6 +72,22 @@ struct Lskeld: AsyncParsableCommand {
         if let value = try setting(diskCacheBytes, "DISK_CACHE_BYTES") { configuration.diskCacheBytes = value }
         configuration.pool.maxObjectBytes = configuration.maxUploadBytes
         configuration.pool.requireFullSandbox = setting(sandbox, "SANDBOX") == "strict"
+        if let path = setting(tokens, "TOKENS") {
+            guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw ValidationError("cannot read the tokens file \(path)")
+            }
+            do {
+                configuration.tokens = try AccessTokens(text: text)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        configuration.allowAnonymous = allowAnonymous || ProcessInfo.processInfo.environment["LSKELD_ALLOW_ANONYMOUS"] == "1"
+        do {
+            try configuration.checkAccess()
+        } catch {
+            throw ValidationError("\(error)")
+        }
 
         var logger = Logger(label: "lskeld")
         logger.logLevel = setting(logLevel, "LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info

@@ -1,0 +1,76 @@
+import Foundation
+import LskelModel
+
+/// Bearer tokens the service accepts, read from a tokens file. The file holds
+/// hashes, never tokens:
+///
+/// ```
+/// # name      sha256 of the token                                               rate
+/// build-farm  sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  600/m
+/// ci          sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752  20/s
+/// ```
+///
+/// `lskel token` prints a new token and its line.
+public struct AccessTokens: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        public var sha256: String
+        /// Requests allowed per `period` seconds (and the burst size).
+        public var rate: Int
+        public var period: Double
+    }
+
+    public var entries: [Entry]
+
+    /// Parses a tokens file; throws a message naming the line.
+    public init(text: String) throws {
+        var entries: [Entry] = []
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if fields.isEmpty { continue }
+            guard fields.count == 3, fields[1].hasPrefix("sha256:"), fields[1].count == 71,
+                  fields[1].dropFirst(7).allSatisfy({ $0.isHexDigit }),
+                  let (rate, period) = Self.parseRate(fields[2])
+            else {
+                throw AccessTokensError(line: number + 1, detail: "expected 'NAME sha256:<64 hex digits> RATE/s|m|h'")
+            }
+            guard !entries.contains(where: { $0.name == fields[0] }) else {
+                throw AccessTokensError(line: number + 1, detail: "token name '\(fields[0])' appears twice")
+            }
+            entries.append(Entry(name: fields[0], sha256: String(fields[1].dropFirst(7)).lowercased(), rate: rate, period: period))
+        }
+        guard !entries.isEmpty else { throw AccessTokensError(line: 0, detail: "the file names no token") }
+        self.entries = entries
+    }
+
+    static func parseRate(_ text: String) -> (Int, Double)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let rate = Int(parts[0]), rate > 0 else { return nil }
+        switch parts[1] {
+        case "s": return (rate, 1)
+        case "m": return (rate, 60)
+        case "h": return (rate, 3600)
+        default: return nil
+        }
+    }
+
+    /// The entry whose hash matches `token`, compared in constant time.
+    public func entry(for token: String) -> Entry? {
+        let digest = Array(SHA256.hex(Array(token.utf8)).utf8)
+        var found: Entry? = nil
+        for entry in entries {
+            let expected = Array(entry.sha256.utf8)
+            var difference: UInt8 = expected.count == digest.count ? 0 : 1
+            for (a, b) in zip(expected, digest) { difference |= a ^ b }
+            if difference == 0 { found = entry }
+        }
+        return found
+    }
+}
+
+public struct AccessTokensError: Error, CustomStringConvertible {
+    public var line: Int
+    public var detail: String
+    public var description: String { line > 0 ? "tokens file line \(line): \(detail)" : "tokens file: \(detail)" }
+}

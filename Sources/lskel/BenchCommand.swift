@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import LskelEngine
+
+/// `lskel bench`: bpftool against lskel and lskeld, in one run on one machine.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure bpftool gen skeleton -L, lskel gen, the in-process pipeline and lskeld on the same objects.",
+        discussion: """
+            Objects: every .o in --objects, or the fixtures (Tests/Fixtures/*.bpf.c, compiled with clang-14); \
+            only those both bpftool and lskel accept are used. lskeld: --server URL, or one started from the \
+            lskeld next to this lskel on a free loopback port (its peak memory is then reported too).
+            """
+    )
+
+    @Option(name: .customLong("objects"), help: "Directory of BPF objects (default: compile the fixtures).")
+    var objectsDirectory: String?
+
+    @Option(name: .customLong("fixtures"), help: "Fixture sources when --objects is not given.")
+    var fixtures = "Tests/Fixtures"
+
+    @Option(name: .customLong("server"), help: "A running lskeld, e.g. http://127.0.0.1:8080.")
+    var server: String?
+
+    @Option(name: .customLong("runs"), help: "Runs per object for the per-object timings.")
+    var runs = 20
+
+    @Option(name: .customLong("requests"), help: "Uncached requests per concurrency level.")
+    var requests = 300
+
+    @Option(name: .customLong("cached-requests"), help: "Cached requests per concurrency level.")
+    var cachedRequests = 3000
+
+    @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let objects = try prepareObjects()
+        guard !objects.isEmpty else { throw ValidationError("no object that both bpftool and lskel accept") }
+        let host = try HostProfile.read()
+        var report = BenchReport(machine: BenchReport.machineDescription(), objects: objects.map { ($0 as NSString).lastPathComponent })
+
+        let bpftool = try findTool("bpftool", ["/usr/sbin/bpftool", "/usr/bin/bpftool"])
+        let lskel = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let scratch = NSTemporaryDirectory() + "lskel-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        for object in objects {
+            let name = (object as NSString).lastPathComponent
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: object)))
+            let skeleton = try SkeletonName.fromFileName(name)
+            let bpftoolTimes = try (0..<runs).map { _ in try Spawn.time(bpftool, ["gen", "skeleton", "-L", object]) }
+            let genTimes = try (0..<runs).map { _ in try Spawn.time(lskel, ["gen", object, "--out-dir", scratch, "--host"]) }
+            let inProcess = try (0..<runs).map { _ in
+                try Spawn.measure { _ = try LoaderGenerator.generate(object: bytes, name: skeleton, profile: host) }
+            }
+            report.perObject.append(.init(object: name, bpftoolMs: median(bpftoolTimes) * 1000,
+                                          lskelGenMs: median(genTimes) * 1000, inProcessMs: median(inProcess) * 1000))
+        }
+
+        let workerPath = URL(fileURLWithPath: lskel).deletingLastPathComponent().appendingPathComponent("lskel-worker").path
+        for object in objects where FileManager.default.isExecutableFile(atPath: workerPath) {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: object)))
+            let name = (object as NSString).lastPathComponent
+            let rss = try Spawn.workerPeakRSS(workerPath, object: bytes, name: try SkeletonName.fromFileName(name), objectName: name)
+            report.workerPeakRSSKiB[name] = rss
+        }
+
+        let started = try server.map { (url: $0, pid: Int32?.none) } ?? startServer(lskel: lskel, data: scratch + "/data")
+        defer { if let pid = started.pid { kill(pid, SIGTERM); var status: Int32 = 0; waitpid(pid, &status, 0) } }
+        guard let url = URL(string: started.url), let hostName = url.host, let port = url.port else {
+            throw ValidationError("--server must look like http://127.0.0.1:8080")
+        }
+        // Over HTTP the profile is the default plus this kernel's release (no kernel config is sent),
+        // so objects that need CONFIG_* values are left out there.
+        let serverProfile = TargetProfile(kernelRelease: host.kernelRelease)
+        let payloads = try objects.compactMap { object -> (String, [UInt8])? in
+            let name = (object as NSString).lastPathComponent
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: object)))
+            guard (try? LoaderGenerator.generate(object: bytes, name: try SkeletonName.fromFileName(name), profile: serverProfile)) != nil
+            else { return nil }
+            return (name, bytes)
+        }
+        report.httpObjects = payloads.map(\.0)
+        let http = HTTPLoad(host: hostName, port: UInt16(port), payloads: payloads,
+                            query: host.kernelRelease.map { "&kernel_release=\($0)" } ?? "")
+        let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        for concurrency in [1, 8, 32] {
+            let uncached = try http.run(requests: requests, concurrency: concurrency) { index in "u\(runID)_\(concurrency)_\(index)" }
+            report.http.append(.init(kind: "uncached", concurrency: concurrency, result: uncached))
+        }
+        // Cached: the same few names again and again, after one warm-up each.
+        _ = try http.run(requests: payloads.count, concurrency: 1) { index in "c\(runID)_\(index)" }
+        for concurrency in [1, 8, 32] {
+            let cached = try http.run(requests: cachedRequests, concurrency: concurrency) { index in "c\(runID)_\(index % payloads.count)" }
+            report.http.append(.init(kind: "cached", concurrency: concurrency, result: cached))
+        }
+        if let pid = started.pid { report.serverPeakRSSKiB = Spawn.peakRSS(pid: pid) }
+
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
+        } else {
+            print(report.table, terminator: "")
+        }
+    }
+
+    func findTool(_ name: String, _ candidates: [String]) throws -> String {
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ValidationError("\(name) is not installed")
+        }
+        return path
+    }
+
+    /// The objects to measure: --objects, or the fixtures compiled now; only those bpftool and lskel both accept.
+    func prepareObjects() throws -> [String] {
+        var candidates: [String] = []
+        if let directory = objectsDirectory {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".o") }.sorted()
+            candidates = names.map { (directory as NSString).appendingPathComponent($0) }
+        } else {
+            let clang = try findTool("clang-14", ["/usr/bin/clang-14", "/usr/bin/clang"])
+            let out = NSTemporaryDirectory() + "lskel-bench-objects-\(getpid())"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let sources = try FileManager.default.contentsOfDirectory(atPath: fixtures).filter { $0.hasSuffix(".bpf.c") }.sorted()
+            for source in sources {
+                let object = "\(out)/\(source.dropLast(2)).o"
+                let status = try Spawn.run(clang, ["-target", "bpf", "-g", "-O2", "-D__TARGET_ARCH_x86", "-I", fixtures,
+                                                   "-I", "/usr/include/x86_64-linux-gnu", "-c", "\(fixtures)/\(source)", "-o", object])
+                if status == 0 { candidates.append(object) }
+            }
+        }
+        let host = try HostProfile.read()
+        let bpftool = try findTool("bpftool", ["/usr/sbin/bpftool", "/usr/bin/bpftool"])
+        return try candidates.filter { object in
+            guard try Spawn.run(bpftool, ["gen", "skeleton", "-L", object]) == 0,
+                  let bytes = FileManager.default.contents(atPath: object),
+                  let name = try? SkeletonName.fromFileName((object as NSString).lastPathComponent) else { return false }
+            return (try? LoaderGenerator.generate(object: [UInt8](bytes), name: name, profile: host)) != nil
+        }
+    }
+
+    /// Starts lskeld on a free loopback port and waits until it is ready.
+    func startServer(lskel: String, data: String) throws -> (url: String, pid: Int32?) {
+        let lskeld = URL(fileURLWithPath: lskel).deletingLastPathComponent().appendingPathComponent("lskeld").path
+        guard FileManager.default.isExecutableFile(atPath: lskeld) else {
+            throw ValidationError("no lskeld next to lskel; give --server")
+        }
+        let port = Spawn.freePort()
+        let pid = try Spawn.start(lskeld, ["--port", String(port), "--data-dir", data, "--log-level", "error",
+                                           "--queue-limit", "4096"])
+        let connection = BenchConnection(host: "127.0.0.1", port: UInt16(port))
+        for _ in 0..<200 {
+            if (try? connection.send(method: "GET", path: "/readyz", body: [], contentType: "text/plain")) == 200 {
+                return ("http://127.0.0.1:\(port)", pid)
+            }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
+        throw ValidationError("lskeld did not become ready")
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}

@@ -1,0 +1,257 @@
+import Foundation
+import Glibc
+import LskelEngine
+
+/// Process helpers for the benchmark: posix_spawn and wait4, no extra threads.
+enum Spawn {
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func measure(_ body: () throws -> Void) throws -> Double {
+        let start = now()
+        try body()
+        return now() - start
+    }
+
+    /// Starts a program with its output discarded; returns its pid.
+    static func start(_ path: String, _ arguments: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard result == 0 else { throw BenchError("\(path): \(String(cString: strerror(result)))") }
+        return pid
+    }
+
+    static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let pid = try start(path, arguments)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return status
+    }
+
+    /// Wall time of one run of a program, as a user waiting for it sees it.
+    static func time(_ path: String, _ arguments: [String]) throws -> Double {
+        let start = now()
+        let status = try run(path, arguments)
+        guard status == 0 else { throw BenchError("\(path) \(arguments.joined(separator: " ")) failed with status \(status)") }
+        return now() - start
+    }
+
+    /// Peak resident memory (KiB) of a worker generating one object.
+    static func workerPeakRSS(_ worker: String, object: [UInt8], name: String, objectName: String) throws -> Int {
+        var input: [Int32] = [0, 0]
+        guard pipe(&input) == 0 else { throw BenchError("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_addclose(&actions, input[1])
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = [strdup(worker), nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, worker, &actions, nil, argv, environ) == 0 else { throw BenchError("cannot start \(worker)") }
+        close(input[0])
+        let request = try JSONEncoder().encode(WorkerRequest(name: name, objectName: objectName, profile: TargetProfile()))
+        let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [Array(request), object])
+        var offset = 0
+        while offset < frame.count {
+            let n = frame[offset...].withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            offset += n
+        }
+        close(input[1])
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        return Int(usage.ru_maxrss)
+    }
+
+    /// VmHWM of a running process, KiB.
+    static func peakRSS(pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        }
+        return nil
+    }
+
+    /// A loopback port nothing listens on right now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Requests against lskeld from several connections at once.
+struct HTTPLoad {
+    let host: String
+    let port: UInt16
+    let payloads: [(name: String, bytes: [UInt8])]
+    /// Extra query parameters for every request.
+    var query = ""
+
+    struct Result: Codable {
+        var requests: Int
+        var seconds: Double
+        var perSecond: Double
+        var p50Ms: Double
+        var p99Ms: Double
+        var errors: Int
+    }
+
+    /// Sends `requests` POSTs spread over `concurrency` connections; `skeleton(i)` names request i.
+    func run(requests: Int, concurrency: Int, skeleton: @escaping @Sendable (Int) -> String) throws -> Result {
+        let next = Counter()
+        let latencies = Collector()
+        let start = Spawn.now()
+        let threads = (0..<concurrency).map { _ in
+            Thread { [payloads, host, port, query] in
+                let connection = BenchConnection(host: host, port: port)
+                while let index = next.take(limit: requests) {
+                    let payload = payloads[index % payloads.count]
+                    let path = "/v1/loaders?name=\(skeleton(index))&filename=\(payload.name)&format=header\(query)"
+                    let begin = Spawn.now()
+                    let status = (try? connection.send(method: "POST", path: path, body: payload.bytes,
+                                                       contentType: "application/octet-stream")) ?? 0
+                    latencies.add(Spawn.now() - begin, ok: status == 200)
+                }
+                latencies.done()
+            }
+        }
+        threads.forEach { $0.start() }
+        latencies.wait(for: concurrency)
+        let elapsed = Spawn.now() - start
+        let values = latencies.values
+        return Result(requests: requests, seconds: elapsed, perSecond: Double(requests) / elapsed,
+                      p50Ms: percentile(values, 0.5) * 1000, p99Ms: percentile(values, 0.99) * 1000, errors: latencies.errors)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+
+    func take(limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
+final class Collector: @unchecked Sendable {
+    private(set) var values: [Double] = []
+    private(set) var errors = 0
+    private var finished = 0
+    private let condition = NSCondition()
+
+    func add(_ value: Double, ok: Bool) {
+        condition.lock()
+        values.append(value)
+        if !ok { errors += 1 }
+        condition.unlock()
+    }
+
+    func done() {
+        condition.lock()
+        finished += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(for count: Int) {
+        condition.lock()
+        while finished < count { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// What `lskel bench` measured.
+struct BenchReport: Codable {
+    struct PerObject: Codable {
+        var object: String
+        var bpftoolMs: Double
+        var lskelGenMs: Double
+        var inProcessMs: Double
+    }
+
+    struct HTTPRow: Codable {
+        var kind: String
+        var concurrency: Int
+        var result: HTTPLoad.Result
+    }
+
+    var machine: String
+    var objects: [String]
+    var httpObjects: [String] = []
+    var perObject: [PerObject] = []
+    var http: [HTTPRow] = []
+    var workerPeakRSSKiB: [String: Int] = [:]
+    var serverPeakRSSKiB: Int?
+
+    var bpftoolMedianMs: Double { median(perObject.map(\.bpftoolMs)) }
+    var genMedianMs: Double { median(perObject.map(\.lskelGenMs)) }
+
+    static func machineDescription() -> String {
+        var info = utsname()
+        uname(&info)
+        let release = withUnsafeBytes(of: &info.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return "\(ProcessInfo.processInfo.activeProcessorCount) CPUs, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB, Linux \(release)"
+    }
+
+    var table: String {
+        func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
+        var out = "machine: \(machine)\n\nper object (median of runs, ms)\n"
+        out += "object                    bpftool   lskel gen  in-process  bpftool/gen\n"
+        for row in perObject {
+            out += row.object.padding(toLength: 24, withPad: " ", startingAt: 0)
+                + "  " + f(row.bpftoolMs).leftAligned(8) + "  " + f(row.lskelGenMs).leftAligned(9)
+                + "  " + f(row.inProcessMs, 3).leftAligned(10) + "  " + f(row.bpftoolMs / max(row.lskelGenMs, 0.001)).leftAligned(11) + "\n"
+        }
+        out += "\nlskeld over loopback\n"
+        out += "kind       concurrency  requests  per second    p50 ms    p99 ms  errors\n"
+        for row in http {
+            out += row.kind.padding(toLength: 9, withPad: " ", startingAt: 0)
+                + "  " + String(row.concurrency).leftAligned(11) + "  " + String(row.result.requests).leftAligned(8)
+                + "  " + f(row.result.perSecond, 0).leftAligned(10) + "  " + f(row.result.p50Ms).leftAligned(8)
+                + "  " + f(row.result.p99Ms).leftAligned(8) + "  " + String(row.result.errors).leftAligned(6) + "\n"
+        }
+        let uncachedP50 = http.first { $0.kind == "uncached" && $0.concurrency == 1 }?.result.p50Ms ?? 0
+        out += "\nratios\n"
+        out += "bpftool / lskel gen (median of objects): \(f(bpftoolMedianMs / max(genMedianMs, 0.001)))\n"
+        out += "uncached HTTP p50 / bpftool (target <= 0.25): \(f(uncachedP50 / max(bpftoolMedianMs, 0.001)))\n"
+        out += "\npeak memory\n"
+        if let server = serverPeakRSSKiB { out += "lskeld: \(server / 1024) MiB\n" }
+        if let worst = workerPeakRSSKiB.max(by: { $0.value < $1.value }) {
+            out += "worker (worst object, \(worst.key)): \(worst.value / 1024) MiB\n"
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftAligned(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
