@@ -8,6 +8,7 @@ packages=(
   bpftool clang util-linux gcc libc6-dev                     # tests: reference tool, fixtures, namespaces, drivers
   python3 python3-jsonschema curl                            # tests: manifest schema validation, HTTP client
   chromium chromium-driver python3-selenium                  # tests: the web form in a real browser
+  systemd                                                    # CI: systemd-analyze verify of the unit
 )
 missing=()
 for package in "${packages[@]}"; do
