@@ -28,6 +28,18 @@ struct AccessTests {
         #expect(throws: AccessTokensError.self) { try AccessTokens(text: "# nothing\n") }
     }
 
+    @Test("lskel token makes a token and the tokens-file line that admits it")
+    func tokenCommand() async throws {
+        let result = try await CLI.runDetached(["token", "farm", "--rate", "5/s"])
+        #expect(result.status == 0)
+        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        let tokens = try AccessTokens(text: lines.last ?? "")
+        #expect(tokens.entry(for: lines.first ?? "")?.name == "farm")
+        #expect(tokens.entries.first?.rate == 5)
+        #expect(!(lines.last ?? "").contains(lines.first ?? "-"))
+    }
+
     @Test("no token 401, wrong token 403, right token 200; the rate limit answers 429 and recovers")
     func tokens() async throws {
         let configuration = TestServer.configuration { $0.tokens = try? AccessTokens(text: Self.tokensFile) }
