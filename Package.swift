@@ -157,7 +157,8 @@ let package = Package(
                 "LskelServer", "LskelEngine", "LskelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            path: "Tests/LskelServerTests"
+            path: "Tests/LskelServerTests",
+            exclude: ["webform_test.py"]
         ),
         .testTarget(
             name: "LskelEngineTests",

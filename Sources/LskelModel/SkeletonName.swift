@@ -20,6 +20,15 @@ public enum SkeletonName {
         return try validated(name)
     }
 
+    /// The stem of output file names: `x.bpf.o` -> `x`, `y.o` -> `y`.
+    public static func fileStem(_ path: String) -> String {
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        for suffix in [".bpf.o", ".o"] where base.hasSuffix(suffix) && base.count > suffix.count {
+            return String(base.dropLast(suffix.count))
+        }
+        return base.isEmpty ? "object" : base
+    }
+
     /// Accepts a name only when the header it produces compiles: a C identifier.
     public static func validated(_ name: String) throws -> String {
         let bytes = Array(name.utf8)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LskelModel
 import NIOCore
 
 /// `POST /v1/batch`: several objects (multipart `object` fields, or a tar
@@ -53,7 +54,7 @@ struct BatchRoutes<Context: RequestContext> {
         case .tar:
             var writer = TarWriter()
             for (object, outcome) in zip(upload.objects, outcomes) {
-                let stem = GenerationParameters.stem(of: object.fileName)
+                let stem = SkeletonName.fileStem(object.fileName)
                 switch outcome {
                 case .loader(let loader, _):
                     writer.add(name: "\(stem)/\(stem).lskel.h", bytes: loader.header)

@@ -54,12 +54,4 @@ public struct GenerationParameters: Sendable {
         return try Self.checked { try SkeletonName.fromFileName(fileName) }
     }
 
-    /// `x.bpf.o` -> `x`, `y.o` -> `y`: the stem of download file names.
-    public static func stem(of fileName: String) -> String {
-        let base = fileName.split(separator: "/").last.map(String.init) ?? fileName
-        for suffix in [".bpf.o", ".o"] where base.hasSuffix(suffix) && base.count > suffix.count {
-            return String(base.dropLast(suffix.count))
-        }
-        return base.isEmpty ? "object" : base
-    }
 }

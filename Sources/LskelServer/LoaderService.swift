@@ -42,7 +42,7 @@ public final class LoaderService: Sendable {
             throw Problem(.internalServerError, code: "worker-failed", title: "Internal error",
                           detail: "the worker answered without a header or manifest")
         }
-        let loader = StoredLoader(key: key, name: name, stem: GenerationParameters.stem(of: object.fileName),
+        let loader = StoredLoader(key: key, name: name, stem: SkeletonName.fileStem(object.fileName),
                                   header: Array(header.utf8), insns: result.insns, data: result.data,
                                   manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level,
                                   libbpfLog: result.answer.libbpfLog)

@@ -68,17 +68,8 @@ struct GenCommand: ParsableCommand {
         if rejected { throw ExitCode(1) }
     }
 
-    /// `x.bpf.o` -> `x`, `y.o` -> `y`.
-    static func outputStem(_ path: String) -> String {
-        let base = (path as NSString).lastPathComponent
-        for suffix in [".bpf.o", ".o"] where base.hasSuffix(suffix) && base.count > suffix.count {
-            return String(base.dropLast(suffix.count))
-        }
-        return base
-    }
-
     func write(_ loader: GeneratedLoader, manifest: Manifest, for path: String) throws {
-        let stem = (outDir as NSString).appendingPathComponent(Self.outputStem(path))
+        let stem = (outDir as NSString).appendingPathComponent(SkeletonName.fileStem(path))
         if format == .header || format == .all {
             try Data(loader.header.utf8).write(to: URL(fileURLWithPath: stem + ".lskel.h"))
         }

@@ -138,21 +138,15 @@ struct SubmitCommand: AsyncParsableCommand {
 
     /// Writes the files of the server's tar answer, as `lskel gen` names them.
     func write(tar: [UInt8], path: String) -> Outcome {
-        var files: [String: [UInt8]] = [:]
-        var offset = 0
-        while offset + 512 <= tar.count {
-            let header = tar[offset ..< offset + 512]
-            if header.allSatisfy({ $0 == 0 }) { break }
-            let name = String(decoding: header.prefix(100).prefix { $0 != 0 }, as: UTF8.self)
-            let sizeText = String(decoding: tar[(offset + 124)..<(offset + 136)].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self)
-            guard let size = Int(sizeText, radix: 8), offset + 512 + size <= tar.count else {
-                return .unavailable("the server's answer is not a well-formed tar archive")
-            }
-            files[name] = Array(tar[(offset + 512)..<(offset + 512 + size)])
-            offset += 512 + (size + 511) / 512 * 512
+        let entries: [TarReader.Entry]
+        do {
+            entries = try TarReader.entries(tar, limit: 16)
+        } catch {
+            return .unavailable("the server's answer is not a well-formed tar archive: \(error)")
         }
+        let files = Dictionary(entries.map { ($0.name, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         let serverStem = files.keys.first { $0.hasSuffix(".lskel.h") }.map { String($0.dropLast(".lskel.h".count)) } ?? ""
-        let stem = (outDir as NSString).appendingPathComponent(GenCommand.outputStem(path))
+        let stem = (outDir as NSString).appendingPathComponent(SkeletonName.fileStem(path))
         var wanted: [(String, String)] = []
         if format == .header || format == .all { wanted.append((".lskel.h", ".lskel.h")) }
         if format == .blobs || format == .all { wanted += [(".insns.bin", ".insns.bin"), (".data.bin", ".data.bin")] }

@@ -1,4 +1,5 @@
 import Foundation
+import LskelModel
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -31,25 +32,9 @@ enum HTTP {
     }
 }
 
-/// Reads the files of a tar archive the service wrote (ustar, regular files).
+/// Reads the files of a tar archive the service wrote.
 enum TarFiles {
-    struct Entry {
-        var name: String
-        var bytes: [UInt8]
-    }
-
-    static func read(_ bytes: [UInt8]) throws -> [Entry] {
-        var entries: [Entry] = []
-        var offset = 0
-        while offset + 512 <= bytes.count {
-            let header = bytes[offset ..< offset + 512]
-            if header.allSatisfy({ $0 == 0 }) { break }
-            let name = String(decoding: header.prefix(100).prefix { $0 != 0 }, as: UTF8.self)
-            let sizeText = String(decoding: bytes[(offset + 124)..<(offset + 136)].prefix { $0 != 0 && $0 != 32 }, as: UTF8.self)
-            guard let size = Int(sizeText, radix: 8), offset + 512 + size <= bytes.count else { throw URLError(.cannotParseResponse) }
-            entries.append(Entry(name: name, bytes: Array(bytes[(offset + 512)..<(offset + 512 + size)])))
-            offset += 512 + (size + 511) / 512 * 512
-        }
-        return entries
+    static func read(_ bytes: [UInt8]) throws -> [TarReader.Entry] {
+        try TarReader.entries(bytes, limit: 256)
     }
 }

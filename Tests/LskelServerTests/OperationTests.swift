@@ -180,23 +180,12 @@ struct OperationTests {
     }
 }
 
-/// Builds a tar archive for requests (ustar, regular files).
+/// Builds a tar archive for requests.
 struct TestTar {
-    private(set) var bytes: [UInt8] = []
+    private var writer = TarWriter()
+    var bytes: [UInt8] { var copy = writer; return copy.finish() }
 
     mutating func add(_ name: String, _ content: [UInt8]) {
-        var header = [UInt8](repeating: 0, count: 512)
-        func put(_ text: String, _ offset: Int) { for (i, b) in text.utf8.enumerated() { header[offset + i] = b } }
-        put(name, 0)
-        put("0000644", 100); put("0000000", 108); put("0000000", 116)
-        put(String(String(content.count, radix: 8).reversed()).padding(toLength: 11, withPad: "0", startingAt: 0).reversed().map(String.init).joined(), 124)
-        put("00000000000", 136)
-        header[156] = UInt8(ascii: "0")
-        put("ustar", 257); put("00", 263)
-        for i in 148..<156 { header[i] = UInt8(ascii: " ") }
-        let sum = header.reduce(0) { $0 + Int($1) }
-        put(String(String(sum, radix: 8).reversed()).padding(toLength: 6, withPad: "0", startingAt: 0).reversed().map(String.init).joined(), 148)
-        header[154] = 0
-        bytes += header + content + [UInt8](repeating: 0, count: (512 - content.count % 512) % 512)
+        writer.add(name: name, bytes: content)
     }
 }

@@ -1,9 +1,11 @@
 /// A minimal ustar writer: regular files only, mode 0644, mtime 0, so the
 /// same files always give the same bytes.
-struct TarWriter {
+public struct TarWriter: Sendable {
     private var out: [UInt8] = []
 
-    mutating func add(name: String, bytes: [UInt8]) {
+    public init() {}
+
+    public mutating func add(name: String, bytes: [UInt8]) {
         var header = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, at offset: Int, width: Int) {
             for (index, byte) in text.utf8.prefix(width).enumerated() { header[offset + index] = byte }
@@ -30,26 +32,26 @@ struct TarWriter {
         out.append(contentsOf: [UInt8](repeating: 0, count: (512 - bytes.count % 512) % 512))
     }
 
-    mutating func finish() -> [UInt8] {
+    public mutating func finish() -> [UInt8] {
         out.append(contentsOf: [UInt8](repeating: 0, count: 1024))
         return out
     }
 }
 
 /// Reads the regular files of a ustar/GNU tar archive, bounded and checked.
-enum TarReader {
-    struct Entry {
-        var name: String
-        var bytes: [UInt8]
+public enum TarReader {
+    public struct Entry: Sendable {
+        public var name: String
+        public var bytes: [UInt8]
     }
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case truncated(offset: Int)
         case badChecksum(offset: Int)
         case badSize(offset: Int)
         case tooManyEntries(limit: Int)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .truncated(let offset): "the tar archive is truncated at byte \(offset)"
             case .badChecksum(let offset): "the tar header at byte \(offset) has a bad checksum"
@@ -59,7 +61,7 @@ enum TarReader {
         }
     }
 
-    static func entries(_ bytes: [UInt8], limit: Int) throws -> [Entry] {
+    public static func entries(_ bytes: [UInt8], limit: Int) throws -> [Entry] {
         var entries: [Entry] = []
         var offset = 0
         while offset + 512 <= bytes.count {
