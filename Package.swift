@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "LskelServerTests",
             dependencies: [
-                "LskelServer", "LskelEngine", "LskelTestSupport",
+                "LskelServer", "LskelEngine", "LskelPool", "LskelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/LskelServerTests",

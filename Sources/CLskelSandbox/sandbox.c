@@ -296,7 +296,9 @@ int lskel_sandbox_apply(const struct lskel_sandbox_limits *limits, struct lskel_
 		report->layers |= LSKEL_LAYER_NO_CAPS;
 
 	/* 7. no_new_privs, then the filter. */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+	if (limits->simulate_missing & LSKEL_LAYER_NO_NEW_PRIVS)
+		note(report, "no_new_privs (left out for a test)", EPERM);
+	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		note(report, "no_new_privs", errno);
 	else
 		report->layers |= LSKEL_LAYER_NO_NEW_PRIVS;
@@ -305,7 +307,7 @@ int lskel_sandbox_apply(const struct lskel_sandbox_limits *limits, struct lskel_
 	action.sa_sigaction = on_sigsys;
 	action.sa_flags = SA_SIGINFO;
 	sigaction(SIGSYS, &action, NULL);
-	err = install_seccomp();
+	err = (limits->simulate_missing & LSKEL_LAYER_SECCOMP) ? -EPERM : install_seccomp();
 	if (err)
 		note(report, "seccomp", -err);
 	else

@@ -18,6 +18,8 @@ public struct WorkerPoolConfiguration: Sendable {
     public var requireFullSandbox: Bool = false
     /// Test only: let requests ask the worker for hostile actions.
     public var allowTestHostile: Bool = false
+    /// Test only: sandbox layers the workers leave out, as if the kernel refused them.
+    public var testSimulateMissingLayers: [String] = []
 
     public init(workerPath: String) {
         self.workerPath = workerPath
@@ -27,6 +29,7 @@ public struct WorkerPoolConfiguration: Sendable {
         var arguments = [workerPath, "--memory-mib", String(memoryMiB), "--cpu-seconds", String(cpuSeconds),
                          "--max-request-bytes", String(maxObjectBytes + (1 << 20))]
         if allowTestHostile { arguments.append("--allow-test-hostile") }
+        for layer in testSimulateMissingLayers { arguments += ["--simulate-missing-layer", layer] }
         return arguments
     }
 }

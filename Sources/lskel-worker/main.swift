@@ -13,6 +13,8 @@ struct WorkerOptions {
     var cpuSeconds: UInt64 = 5
     var maxRequestBytes = 40 << 20
     var allowHostile = false
+    /// Test only (with --allow-test-hostile): layers to leave out, as a kernel without them would.
+    var simulateMissing: [String] = []
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -22,6 +24,7 @@ struct WorkerOptions {
             case "--cpu-seconds": cpuSeconds = iterator.next().flatMap { UInt64($0) } ?? cpuSeconds
             case "--max-request-bytes": maxRequestBytes = iterator.next().flatMap { Int($0) } ?? maxRequestBytes
             case "--allow-test-hostile": allowHostile = true
+            case "--simulate-missing-layer": iterator.next().map { simulateMissing.append($0) }
             default: fail("unknown argument \(argument)", status: 2)
             }
         }
@@ -73,14 +76,18 @@ let layerNames: [(UInt32, String)] = [
 ]
 
 let options = WorkerOptions(arguments: CommandLine.arguments)
+if !options.simulateMissing.isEmpty && !options.allowHostile {
+    fail("--simulate-missing-layer is for tests and needs --allow-test-hostile", status: 2)
+}
 let encoder = JSONEncoder()
 let decoder = JSONDecoder()
 
 // Everything that allocates lazily is warmed up before the filter is in force.
 _ = try? encoder.encode(WorkerAnswer())
 
+let simulated = layerNames.filter { options.simulateMissing.contains($0.1) }.reduce(UInt32(0)) { $0 | $1.0 }
 var limits = lskel_sandbox_limits(address_space_bytes: options.memoryMiB << 20, cpu_seconds: options.cpuSeconds,
-                                  file_size_bytes: 16 << 20, open_files: 32)
+                                  file_size_bytes: 16 << 20, open_files: 32, simulate_missing: simulated)
 var report = lskel_sandbox_report()
 if lskel_sandbox_apply(&limits, &report) != 0 {
     fail("sandbox failed", status: 6)

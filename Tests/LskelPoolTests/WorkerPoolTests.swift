@@ -30,6 +30,31 @@ struct WorkerPoolTests {
         await pool.shutdown()
     }
 
+    @Test("a missing layer is reported; strict mode refuses to start without full isolation")
+    func strictMode() async throws {
+        let lenient = WorkerPool(configuration: Self.configuration { $0.testSimulateMissingLayers = ["seccomp"] })
+        let report = try await lenient.start()
+        #expect(report.level == "partial")
+        #expect(report.missing.contains("seccomp"))
+        #expect(report.failures.contains("seccomp"))
+        // Still serves, at the level it reports.
+        let result = try await lenient.generate(Self.request("maps"), object: try Fixtures.bytes("maps"))
+        #expect(result.answer.header != nil && result.sandbox.level == "partial")
+        await lenient.shutdown()
+
+        let strict = WorkerPool(configuration: Self.configuration {
+            $0.testSimulateMissingLayers = ["seccomp"]
+            $0.requireFullSandbox = true
+        })
+        await #expect {
+            try await strict.start()
+        } throws: { error in
+            guard case WorkerError.sandboxIncomplete(let missing, _) = error else { return false }
+            return missing == ["seccomp"]
+        }
+        await strict.shutdown()
+    }
+
     @Test("output through the sandboxed worker equals the in-process pipeline's, for every fixture")
     func equivalence() async throws {
         let pool = WorkerPool(configuration: Self.configuration())

@@ -3,6 +3,7 @@ import Glibc
 import HTTPTypes
 import HummingbirdTesting
 import LskelEngine
+import LskelPool
 import LskelServer
 import LskelTestSupport
 import NIOCore
@@ -39,6 +40,49 @@ struct OperationTests {
             #expect(!raw.stderrText.contains("Done waiting for 100-continue"))
             #expect(raw.stdoutText == "422", "\(raw.stdoutText)")  // not an object, but read promptly
         }
+    }
+
+    /// Sends a request in two halves, calling `between` after the first; returns the whole answer.
+    static func splitRequest(port: Int, path: String, body: [UInt8], between: @escaping @Sendable () -> Void) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    let fd = try connectLoopback(port: port)
+                    defer { close(fd) }
+                    let head = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+                    let half = body.count / 2
+                    _ = (head + body[..<half]).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                    usleep(200_000)
+                    between()
+                    usleep(200_000)
+                    _ = Array(body[half...]).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                    var answer: [UInt8] = []
+                    var buffer = [UInt8](repeating: 0, count: 65536)
+                    while true {
+                        let count = recv(fd, &buffer, buffer.count, 0)
+                        if count <= 0 { break }
+                        answer += buffer[0..<count]
+                    }
+                    return String(decoding: answer, as: UTF8.self)
+                })
+            }
+        }
+    }
+
+    static func connectLoopback(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw FixtureError("socket failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw FixtureError("connect failed") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
     }
 
     /// Sends a request head with `Expect: 100-continue` and times the interim answer.
@@ -154,6 +198,56 @@ struct OperationTests {
             #expect(text.contains("lskeld_http_requests_total{route=\"/v1/loaders\",method=\"POST\",status=\"200\"} 500"), "\(text.prefix(2000))")
             #expect(text.contains("lskeld_cache_hits_total"))
             #expect(text.contains("lskeld_generation_seconds_bucket"))
+        }
+    }
+
+    @Test("SIGTERM: the request in flight is answered, then lskeld exits cleanly")
+    func gracefulShutdown() async throws {
+        let lskeld = CLI.builtExecutable("lskeld")
+        let port = Int.random(in: 20000...40000)
+        let data = NSTemporaryDirectory() + "lskeld-term-\(UUID().uuidString)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: lskeld)
+        process.arguments = ["--port", String(port), "--data-dir", data, "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = (try? await HTTP.send("http://127.0.0.1:\(port)/readyz", method: "GET"))?.1.statusCode == 200
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready)
+        // A request in flight: head and half the body sent, then SIGTERM, then the rest.
+        let bytes = try Fixtures.bytes("many32")
+        let pid = process.processIdentifier
+        let response = try await Self.splitRequest(port: port, path: "/v1/loaders?filename=many32.bpf.o&format=header",
+                                                    body: bytes) { kill(pid, SIGTERM) }
+        #expect(response.hasPrefix("HTTP/1.1 200"), "\(response.prefix(200))")
+        #expect(response.contains("struct many32_bpf {"))
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    @Test("strict sandbox mode refuses to start with a missing layer; best effort reports partial at /readyz")
+    func strictSandbox() async throws {
+        let partial = TestServer.configuration {
+            $0.pool.allowTestHostile = true
+            $0.pool.testSimulateMissingLayers = ["seccomp"]
+        }
+        try await TestServer.run(partial) { client, _ in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                let sandbox = TestServer.json(response.body)["sandbox"] as? [String: Any]
+                #expect(sandbox?["level"] as? String == "partial")
+                #expect((sandbox?["missing"] as? [String]) == ["seccomp"])
+            }
+        }
+        var strict = partial
+        strict.pool.requireFullSandbox = true
+        await #expect(throws: WorkerError.self) {
+            try await TestServer.run(strict) { _, _ in }
         }
     }
 

@@ -38,6 +38,9 @@ struct lskel_sandbox_limits {
 	uint64_t cpu_seconds;
 	uint64_t file_size_bytes;
 	uint64_t open_files;
+	/* Test only: layers to leave out, as if the kernel refused them
+	 * (LSKEL_LAYER_SECCOMP and LSKEL_LAYER_NO_NEW_PRIVS are honoured). */
+	uint32_t simulate_missing;
 };
 
 struct lskel_sandbox_report {
