@@ -54,7 +54,7 @@ struct BatchRoutes<Context: RequestContext> {
         case .tar:
             var writer = TarWriter()
             for (object, outcome) in zip(upload.objects, outcomes) {
-                let stem = SkeletonName.fileStem(object.fileName)
+                let stem = LoaderService.safeStem(object.fileName)
                 switch outcome {
                 case .loader(let loader, _):
                     writer.add(name: "\(stem)/\(stem).lskel.h", bytes: loader.header)

@@ -42,12 +42,23 @@ public final class LoaderService: Sendable {
             throw Problem(.internalServerError, code: "worker-failed", title: "Internal error",
                           detail: "the worker answered without a header or manifest")
         }
-        let loader = StoredLoader(key: key, name: name, stem: SkeletonName.fileStem(object.fileName),
+        let loader = StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName),
                                   header: Array(header.utf8), insns: result.insns, data: result.data,
                                   manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level,
                                   libbpfLog: result.answer.libbpfLog)
         await store.put(loader)
         return (loader, false)
+    }
+
+    /// The download file stem of an uploaded file name, limited to characters
+    /// that are safe in a header value and a tar entry: letters, digits, `.`, `_`, `-`.
+    static func safeStem(_ fileName: String) -> String {
+        let stem = SkeletonName.fileStem(fileName)
+        let safe = String(stem.unicodeScalars.prefix(64).map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+                ? Character(scalar) : "_"
+        })
+        return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
     }
 
     /// A stored loader by key, or a 404 problem that says to POST again.

@@ -71,6 +71,26 @@ struct LoaderAPITests {
         }
     }
 
+    @Test("hostile file names cannot reach response headers or tar entry names")
+    func fileNames() async throws {
+        let maps = try Fixtures.bytes("maps")
+        let form = TestServer.multipart(files: [("object", "../evil\"\r\nX-Injected: 1;.bpf.o", maps)], fields: [("name", "evil")])
+        try await TestServer.run { client, _ in
+            try await client.execute(uri: "/v1/loaders?format=header", method: .post,
+                                     headers: [.contentType: form.contentType], body: form.body) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.init("X-Injected")!] == nil)
+                let disposition = response.headers[.contentDisposition] ?? ""
+                #expect(!disposition.contains("\r") && !disposition.contains("\n") && !disposition.contains("/"), "\(disposition)")
+            }
+            try await client.execute(uri: "/v1/loaders?format=tar", method: .post,
+                                     headers: [.contentType: form.contentType], body: form.body) { response in
+                let names = try TarFiles.read(Array(response.body.readableBytesView)).map(\.name)
+                #expect(names.allSatisfy { !$0.contains("/") && !$0.contains("\"") && !$0.hasPrefix(".") }, "\(names)")
+            }
+        }
+    }
+
     @Test("results are content-addressed: GET by key and part, ETag round trip, never another object's result")
     func contentAddressing() async throws {
         let maps = try Fixtures.bytes("maps"), subprogs = try Fixtures.bytes("subprogs")
