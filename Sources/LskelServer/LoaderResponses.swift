@@ -63,30 +63,21 @@ enum LoaderResponses {
             return Response(status: .notModified, headers: headers)
         }
         let body: [UInt8]
+        let download: (contentType: String, suffix: String)?
         switch format {
         case .json:
-            headers[.contentType] = "application/json"
             body = json(loader, cached: cached)
-        case .header:
-            headers[.contentType] = "text/x-c; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).lskel.h\""
-            body = loader.header
-        case .insns:
-            headers[.contentType] = "application/octet-stream"
-            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).insns.bin\""
-            body = loader.insns
-        case .data:
-            headers[.contentType] = "application/octet-stream"
-            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).data.bin\""
-            body = loader.data
-        case .manifest:
+            download = nil
             headers[.contentType] = "application/json"
-            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).manifest.json\""
-            body = loader.manifest
-        case .tar:
-            headers[.contentType] = "application/x-tar"
-            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem).lskel.tar\""
-            body = loader.tar
+        case .header: (body, download) = (loader.header, ("text/x-c; charset=utf-8", ".lskel.h"))
+        case .insns: (body, download) = (loader.insns, ("application/octet-stream", ".insns.bin"))
+        case .data: (body, download) = (loader.data, ("application/octet-stream", ".data.bin"))
+        case .manifest: (body, download) = (loader.manifest, ("application/json", ".manifest.json"))
+        case .tar: (body, download) = (loader.tar, ("application/x-tar", ".lskel.tar"))
+        }
+        if let download {
+            headers[.contentType] = download.contentType
+            headers[.contentDisposition] = "attachment; filename=\"\(loader.stem)\(download.suffix)\""
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
