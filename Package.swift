@@ -95,6 +95,7 @@ let package = Package(
             name: "lskel-worker",
             dependencies: ["LskelEngine", "CLskelSandbox"],
             path: "Sources/lskel-worker",
+            exclude: ["warm.bpf.c"],
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
                 .linkedLibrary("_FoundationCollections"),

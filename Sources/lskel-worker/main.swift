@@ -82,8 +82,19 @@ if !options.simulateMissing.isEmpty && !options.allowHostile {
 let encoder = JSONEncoder()
 let decoder = JSONDecoder()
 
-// Everything that allocates lazily is warmed up before the filter is in force.
-_ = try? encoder.encode(WorkerAnswer())
+// Warm-up, before the sandbox and before saying ready: one whole job on a
+// bundled object, so the request path finds the runtime's caches filled and
+// its code paged in.
+if let warm = try? LoaderGenerator.generateWithManifest(object: warmUpObject, objectName: "warm.bpf.o",
+                                                        name: "warm_bpf", profile: TargetProfile()),
+   let manifest = try? ManifestJSON.encode(warm.manifest) {
+    _ = try? ObjectReader.summary(warmUpObject)
+    _ = try? encoder.encode(WorkerAnswer(header: warm.loader.header, manifest: String(decoding: manifest, as: UTF8.self),
+                                         libbpfLog: warm.loader.libbpfLog.map(\.text)))
+    _ = try? decoder.decode(WorkerRequest.self, from: Data(encoder.encode(WorkerRequest(name: "w", objectName: "w.o", profile: TargetProfile()))))
+} else {
+    _ = try? encoder.encode(WorkerAnswer())
+}
 
 let simulated = layerNames.filter { options.simulateMissing.contains($0.1) }.reduce(UInt32(0)) { $0 | $1.0 }
 var limits = lskel_sandbox_limits(address_space_bytes: options.memoryMiB << 20, cpu_seconds: options.cpuSeconds,
