@@ -6,7 +6,14 @@ import Glibc
 /// (`lskel gen --host`) and in the byte-comparison tests; never read implicitly.
 public enum HostProfile {
     /// This machine's kernel release, possible CPUs, kernel config and page size.
+    ///
+    /// The reads go through the same `uname` and `gzopen` that a generation
+    /// redirects to its profile, so they wait until no generation is running.
     public static func read() throws -> TargetProfile {
+        try LoaderGenerator.withLibbpf { _ in try readUnlocked() }
+    }
+
+    static func readUnlocked() throws -> TargetProfile {
         var info = utsname()
         uname(&info)
         let release = withUnsafeBytes(of: &info.release) { raw in
@@ -15,11 +22,11 @@ public enum HostProfile {
         var profile = TargetProfile()
         profile.kernelRelease = release
         profile.pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        if let possible = try? readText("/sys/devices/system/cpu/possible"),
+        if let possible = try? readTextUnlocked("/sys/devices/system/cpu/possible"),
            let count = possibleCPUCount(possible) {
             profile.possibleCPUs = count
         }
-        profile.kconfig = (try? readText("/boot/config-\(release)")) ?? (try? readText("/proc/config.gz"))
+        profile.kconfig = (try? readTextUnlocked("/boot/config-\(release)")) ?? (try? readTextUnlocked("/proc/config.gz"))
         return profile
     }
 
@@ -38,6 +45,10 @@ public enum HostProfile {
 
     /// Reads a text file, gunzipping it if it is compressed (`/proc/config.gz`).
     public static func readText(_ path: String, maxBytes: Int = 64 << 20) throws -> String {
+        try LoaderGenerator.withLibbpf { _ in try readTextUnlocked(path, maxBytes: maxBytes) }
+    }
+
+    static func readTextUnlocked(_ path: String, maxBytes: Int = 64 << 20) throws -> String {
         let buffer = UnsafeMutablePointer<lskel_buf>.allocate(capacity: 1)
         buffer.initialize(to: lskel_buf())
         defer { lskel_buf_free(buffer); buffer.deallocate() }

@@ -10,24 +10,11 @@
 
 __u32 hits[32];
 
-#define SOCKET_PROG(n)					\
-SEC("socket")						\
-int sock_prog_##n(struct __sk_buff *skb)		\
-{							\
-	hits[n]++;					\
-	return skb->len > n ? skb->len : 0;		\
-}
+#define SOCKET_PROG(n) SIMPLE_SOCKET_PROG(n)
 
-#define FOUR_PROGS(a, b, c, d) \
-	SOCKET_PROG(a) SOCKET_PROG(b) SOCKET_PROG(c) SOCKET_PROG(d)
+#include "socket_progs.h"
 
-FOUR_PROGS(0, 1, 2, 3)
-FOUR_PROGS(4, 5, 6, 7)
-FOUR_PROGS(8, 9, 10, 11)
-FOUR_PROGS(12, 13, 14, 15)
-FOUR_PROGS(16, 17, 18, 19)
-FOUR_PROGS(20, 21, 22, 23)
-FOUR_PROGS(24, 25, 26, 27)
-FOUR_PROGS(28, 29, 30, 31)
+TWENTY_EIGHT_PROGS(SOCKET_PROG)
+FOUR_PROGS(SOCKET_PROG, 28, 29, 30, 31)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -31,16 +31,9 @@ int sock_prog_##n(struct __sk_buff *skb)			\
 		       : global_len_b(skb->len);		\
 }
 
-#define FOUR_PROGS(a, b, c, d) \
-	SOCKET_PROG(a) SOCKET_PROG(b) SOCKET_PROG(c) SOCKET_PROG(d)
+#include "socket_progs.h"
 
-FOUR_PROGS(0, 1, 2, 3)
-FOUR_PROGS(4, 5, 6, 7)
-FOUR_PROGS(8, 9, 10, 11)
-FOUR_PROGS(12, 13, 14, 15)
-FOUR_PROGS(16, 17, 18, 19)
-FOUR_PROGS(20, 21, 22, 23)
-FOUR_PROGS(24, 25, 26, 27)
+TWENTY_EIGHT_PROGS(SOCKET_PROG)
 SOCKET_PROG(28) SOCKET_PROG(29) SOCKET_PROG(30)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
