@@ -33,7 +33,7 @@ public struct AccessTokens: Sendable {
                   fields[1].dropFirst(7).allSatisfy({ $0.isHexDigit }),
                   let (rate, period) = Self.parseRate(fields[2])
             else {
-                throw AccessTokensError(line: number + 1, detail: "expected 'NAME sha256:<64 hex digits> RATE/s|m|h'")
+                throw AccessTokensError(line: number + 1, detail: "expected 'NAME sha256:<64 hex digits> RATE/[N]s|m|h'")
             }
             guard !entries.contains(where: { $0.name == fields[0] }) else {
                 throw AccessTokensError(line: number + 1, detail: "token name '\(fields[0])' appears twice")
@@ -44,13 +44,16 @@ public struct AccessTokens: Sendable {
         self.entries = entries
     }
 
+    /// `N/s`, `N/m`, `N/h`, or with a count of units: `N/10s`, `N/5m`.
     static func parseRate(_ text: String) -> (Int, Double)? {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let rate = Int(parts[0]), rate > 0 else { return nil }
-        switch parts[1] {
-        case "s": return (rate, 1)
-        case "m": return (rate, 60)
-        case "h": return (rate, 3600)
+        guard parts.count == 2, let rate = Int(parts[0]), rate > 0, let unit = parts[1].last else { return nil }
+        let countText = parts[1].dropLast()
+        guard let count = countText.isEmpty ? 1 : Int(countText), count > 0, count <= 1_000_000 else { return nil }
+        switch unit {
+        case "s": return (rate, Double(count))
+        case "m": return (rate, Double(count) * 60)
+        case "h": return (rate, Double(count) * 3600)
         default: return nil
         }
     }

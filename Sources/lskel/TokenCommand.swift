@@ -13,7 +13,7 @@ struct TokenCommand: ParsableCommand {
     @Argument(help: "A name for the token holder (logged with its requests).")
     var name: String
 
-    @Option(name: .customLong("rate"), help: "Requests allowed per second, minute or hour: N/s, N/m or N/h.")
+    @Option(name: .customLong("rate"), help: "Requests allowed per second, minute or hour: N/s, N/m, N/h, or N/10s and the like.")
     var rate = "600/m"
 
     func validate() throws {
@@ -21,8 +21,9 @@ struct TokenCommand: ParsableCommand {
             throw ValidationError("the name may hold letters, digits, - and _")
         }
         let parts = rate.split(separator: "/")
-        guard parts.count == 2, Int(parts[0]).map({ $0 > 0 }) == true, ["s", "m", "h"].contains(parts[1]) else {
-            throw ValidationError("--rate is N/s, N/m or N/h, not '\(rate)'")
+        guard parts.count == 2, Int(parts[0]).map({ $0 > 0 }) == true, let unit = parts[1].last, "smh".contains(unit),
+              parts[1].dropLast().isEmpty || Int(parts[1].dropLast()).map({ $0 > 0 }) == true else {
+            throw ValidationError("--rate is N/s, N/m or N/h (or N/10s and the like), not '\(rate)'")
         }
     }
 

@@ -12,7 +12,7 @@ struct AccessTests {
     static let token = "lskel-test-token-\(UUID().uuidString)"
     static let tokensFile = """
         # name  hash  rate
-        farm    sha256:\(SHA256.hex(Array(token.utf8)))  3/s
+        farm    sha256:\(SHA256.hex(Array(token.utf8)))  3/10s
         other   sha256:\(SHA256.hex(Array("another-token".utf8)))  100/m
         """
 
@@ -23,6 +23,7 @@ struct AccessTests {
         #expect(tokens.entry(for: Self.token)?.name == "farm")
         #expect(tokens.entry(for: "wrong") == nil)
         #expect(tokens.entries[1].rate == 100 && tokens.entries[1].period == 60)
+        #expect(tokens.entries[0].rate == 3 && tokens.entries[0].period == 10)
         #expect(throws: AccessTokensError.self) { try AccessTokens(text: "farm plaintext-token 3/s") }
         #expect(throws: AccessTokensError.self) { try AccessTokens(text: "farm sha256:\(String(repeating: "a", count: 64)) often") }
         #expect(throws: AccessTokensError.self) { try AccessTokens(text: "# nothing\n") }
@@ -57,14 +58,15 @@ struct AccessTests {
             let wrong = try await post([.authorization: "Bearer not-a-token"])
             #expect(wrong.status == .forbidden)
             #expect(!String(buffer: wrong.body).contains("not-a-token"))
-            // 3 per second: three go through, the fourth waits.
+            // 3 per 10 s: three go through, the fourth is told when to come back, and then it may.
             for _ in 0..<3 {
                 #expect(try await post([.authorization: "Bearer \(Self.token)"]).status == .ok)
             }
             let limited = try await post([.authorization: "Bearer \(Self.token)"])
             #expect(limited.status == .tooManyRequests)
-            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
-            try await Task.sleep(for: .milliseconds(1100))
+            let retryAfter = Int(limited.headers[.retryAfter] ?? "") ?? 0
+            #expect(retryAfter >= 1 && retryAfter <= 4, "Retry-After \(retryAfter)")
+            try await Task.sleep(for: .seconds(retryAfter))
             #expect(try await post([.authorization: "Bearer \(Self.token)"]).status == .ok)
             // Health, readiness and the form stay open.
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
