@@ -6,7 +6,9 @@
 ///
 /// 1. worker → service, `R` (ready): ``WorkerReady`` once the sandbox is in force;
 /// 2. service → worker, `Q` (request): ``WorkerRequest`` JSON, then the object bytes;
-/// 3. worker → service, `A` (answer): ``WorkerAnswer`` JSON, then insns and data.
+/// 3. worker → service, `A` (answer): ``WorkerAnswer`` JSON, then insns, data,
+///    the header text and the manifest JSON as raw parts (kept out of the JSON
+///    so 100 KiB of text is not escaped and unescaped on every job).
 public enum WorkerFrame {
     public static let magic: [UInt8] = Array("LSK1".utf8)
     public static let ready: UInt8 = UInt8(ascii: "R")
@@ -130,8 +132,9 @@ public struct WorkerRequest: Sendable, Hashable, Codable {
 
 public struct WorkerAnswer: Sendable, Hashable, Codable {
     public var error: GenerationError?
+    /// The `.lskel.h` text (carried as a raw frame part).
     public var header: String?
-    /// The manifest as JSON text (``Manifest`` encoded with snake_case keys).
+    /// The manifest as JSON text (``Manifest`` encoded with snake_case keys; a raw frame part).
     public var manifest: String?
     /// libbpf's messages (warnings and info; debug lines are left out).
     public var libbpfLog: [String]
@@ -145,5 +148,47 @@ public struct WorkerAnswer: Sendable, Hashable, Codable {
         self.manifest = manifest
         self.libbpfLog = libbpfLog
         self.hostileOutcome = hostileOutcome
+    }
+
+    /// The JSON holds the small fields; `header` and `manifest` travel as frame parts.
+    enum CodingKeys: String, CodingKey {
+        case error, libbpfLog, hostileOutcome, hasLoader
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        error = try container.decodeIfPresent(GenerationError.self, forKey: .error)
+        libbpfLog = try container.decodeIfPresent([String].self, forKey: .libbpfLog) ?? []
+        hostileOutcome = try container.decodeIfPresent(String.self, forKey: .hostileOutcome)
+        if try container.decodeIfPresent(Bool.self, forKey: .hasLoader) == true {
+            header = ""
+            manifest = ""
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(error, forKey: .error)
+        try container.encode(libbpfLog, forKey: .libbpfLog)
+        try container.encodeIfPresent(hostileOutcome, forKey: .hostileOutcome)
+        try container.encode(header != nil && manifest != nil, forKey: .hasLoader)
+    }
+
+    /// The answer frame: JSON, insns, data, header, manifest.
+    public func frame(insns: [UInt8], data: [UInt8], json: [UInt8]) -> [UInt8] {
+        WorkerFrame.encode(type: WorkerFrame.answer,
+                           parts: [json, insns, data, Array((header ?? "").utf8), Array((manifest ?? "").utf8)])
+    }
+
+    /// Reads an answer frame's parts back: the answer with its header and manifest, insns, data.
+    public static func fromFrame(_ parts: [[UInt8]], decodeJSON: ([UInt8]) throws -> WorkerAnswer) throws
+        -> (answer: WorkerAnswer, insns: [UInt8], data: [UInt8]) {
+        guard parts.count == 5 else { throw WorkerFrameError.unexpected("an answer has 5 parts, not \(parts.count)") }
+        var answer = try decodeJSON(parts[0])
+        if answer.header != nil {
+            answer.header = String(decoding: parts[3], as: UTF8.self)
+            answer.manifest = String(decoding: parts[4], as: UTF8.self)
+        }
+        return (answer, parts[1], parts[2])
     }
 }

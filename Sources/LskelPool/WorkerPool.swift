@@ -238,11 +238,11 @@ public actor WorkerPool {
             throw WorkerError.crashed(signal: SyscallNames.signalName(signal), phase: phase)
         }
         guard let frame = try? WorkerFrame.decode(outcome.stdout, maxBytes: configuration.maxOutputBytes),
-              frame.type == WorkerFrame.answer, frame.parts.count == 3,
-              let answer = try? JSONCoding.decoder.decode(WorkerAnswer.self, from: frame.parts[0])
+              frame.type == WorkerFrame.answer,
+              let decoded = try? WorkerAnswer.fromFrame(frame.parts, decodeJSON: { try JSONCoding.decoder.decode(WorkerAnswer.self, from: $0) })
         else {
             throw WorkerError.failed(status: 0, detail: "the worker's answer is malformed")
         }
-        return WorkerResult(answer: answer, insns: frame.parts[1], data: frame.parts[2], sandbox: sandbox, elapsed: outcome.elapsed)
+        return WorkerResult(answer: decoded.answer, insns: decoded.insns, data: decoded.data, sandbox: sandbox, elapsed: outcome.elapsed)
     }
 }

@@ -120,7 +120,7 @@ let object = frame.parts[1]
 
 func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = []) -> Never {
     let json = (try? encoder.encode(answer)).map(Array.init) ?? []
-    writeAll(1, WorkerFrame.encode(type: WorkerFrame.answer, parts: [json, insns, data]))
+    writeAll(1, answer.frame(insns: insns, data: data, json: json))
     exit(0)
 }
 
