@@ -3,6 +3,7 @@
 #include "lskel_sandbox.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,15 @@ int lskel_hostile_fork(char *out, size_t out_len)
 		_exit(0);
 	snprintf(out, out_len, "fork() returned %d (%s)", pid, pid < 0 ? strerror(errno) : "child");
 	return pid;
+}
+
+int lskel_hostile_kill_server(char *out, size_t out_len)
+{
+	/* The fork server is PID 1 of the worker PID namespace; siblings are its other children. */
+	int ret = kill(1, SIGKILL);
+
+	snprintf(out, out_len, "kill(1) returned %d (%s)", ret, ret < 0 ? strerror(errno) : "ok");
+	return ret;
 }
 
 int lskel_hostile_exec(char *out, size_t out_len)

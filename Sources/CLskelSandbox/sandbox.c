@@ -129,8 +129,9 @@ static int apply_limits(const struct lskel_sandbox_limits *limits)
 	int err = 0;
 
 	err = err ? err : set_limit(RLIMIT_AS, limits->address_space_bytes);
-	/* The soft CPU limit sends SIGXCPU; the hard one, a second later, SIGKILL. */
-	if (!err) {
+	/* The soft CPU limit sends SIGXCPU; the hard one, a second later, SIGKILL.
+	 * A fork server lives long: each job sets its own (lskel_sandbox_enter_job). */
+	if (!err && !limits->fork_server) {
 		struct rlimit cpu = { limits->cpu_seconds, limits->cpu_seconds + 1 };
 		err = setrlimit(RLIMIT_CPU, &cpu) ? -errno : 0;
 	}
@@ -153,47 +154,76 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 	syscall(SYS_exit_group, LSKEL_EXIT_FORBIDDEN_SYSCALL);
 }
 
-static int install_seccomp(void)
+/* What every worker may call: memory, reading its request, writing its answer. */
+static const int job_syscalls[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
+	SCMP_SYS(lseek), SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx),
+	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect), SCMP_SYS(brk),
+	SCMP_SYS(madvise), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(getpid),
+	SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom), SCMP_SYS(memfd_create),
+	SCMP_SYS(ftruncate), SCMP_SYS(uname), SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(getrlimit),
+	SCMP_SYS(prlimit64), SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_yield), SCMP_SYS(sigaltstack),
+	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
+};
+
+/* What the fork server adds for itself: forking jobs, receiving their
+ * descriptors, reaping and killing them, and locking each one down. */
+static const int fork_server_syscalls[] = {
+	SCMP_SYS(wait4), SCMP_SYS(kill), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(poll),
+	SCMP_SYS(ppoll), SCMP_SYS(signalfd4), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(close_range),
+	SCMP_SYS(setrlimit), SCMP_SYS(prctl), SCMP_SYS(seccomp), SCMP_SYS(set_robust_list),
+	SCMP_SYS(getppid),
+};
+
+static int install_seccomp(bool fork_server)
 {
-	static const int allowed[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
-		SCMP_SYS(lseek), SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx),
-		SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect), SCMP_SYS(brk),
-		SCMP_SYS(madvise), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),
-		SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(getpid),
-		SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
-		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom), SCMP_SYS(memfd_create),
-		SCMP_SYS(ftruncate), SCMP_SYS(uname), SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(getrlimit),
-		SCMP_SYS(prlimit64), SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_yield), SCMP_SYS(sigaltstack),
-		SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
-	};
 	scmp_filter_ctx ctx;
 	size_t i;
-	int err;
+	int err = 0;
 
 	ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx)
 		return -ENOMEM;
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
-		if (err)
-			goto out;
-	}
+	for (i = 0; !err && i < sizeof(job_syscalls) / sizeof(job_syscalls[0]); i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, job_syscalls[i], 0);
+	for (i = 0; fork_server && !err && i < sizeof(fork_server_syscalls) / sizeof(fork_server_syscalls[0]); i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, fork_server_syscalls[i], 0);
+	/* fork() only: no new namespaces, no threads. */
+	if (fork_server && !err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ,
+					       CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+					       CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_THREAD | CLONE_VM,
+					       0));
 	/* Opening for reading only: there is nothing to read in the empty root. */
-	err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-			       SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+					   SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
 	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
 					   SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
 	/* isatty() on the standard streams. */
 	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 					   SCMP_A1(SCMP_CMP_EQ, 0x5401 /* TCGETS */));
-	/* abort() signals itself. */
+	/* abort() signals itself (this process: the filter is built where it applies). */
 	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 					   SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	err = err ? err : seccomp_load(ctx);
-out:
 	seccomp_release(ctx);
 	return err;
+}
+
+int lskel_sandbox_enter_job(const struct lskel_sandbox_limits *limits, uint32_t layers)
+{
+	struct rlimit cpu = { limits->cpu_seconds, limits->cpu_seconds + 1 };
+
+	if ((layers & LSKEL_LAYER_RLIMITS) && setrlimit(RLIMIT_CPU, &cpu))
+		return -errno;
+	/* Stacked on the fork server's filter: the job loses fork, kill, wait
+	 * and descriptor passing. */
+	if (layers & LSKEL_LAYER_SECCOMP)
+		return install_seccomp(false);
+	return 0;
 }
 
 int lskel_sandbox_apply(const struct lskel_sandbox_limits *limits, struct lskel_sandbox_report *report)
@@ -307,7 +337,7 @@ int lskel_sandbox_apply(const struct lskel_sandbox_limits *limits, struct lskel_
 	action.sa_sigaction = on_sigsys;
 	action.sa_flags = SA_SIGINFO;
 	sigaction(SIGSYS, &action, NULL);
-	err = (limits->simulate_missing & LSKEL_LAYER_SECCOMP) ? -EPERM : install_seccomp();
+	err = (limits->simulate_missing & LSKEL_LAYER_SECCOMP) ? -EPERM : install_seccomp(limits->fork_server);
 	if (err)
 		note(report, "seccomp", -err);
 	else

@@ -2,7 +2,10 @@
  * processes that do not link the engine. */
 #include "lskel_system.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int lskel_pipe_cloexec(int fds[2])
@@ -23,5 +26,38 @@ int lskel_digest_sha256(const void *data, size_t len, unsigned char *out)
 
 	if (!EVP_Digest(data, len, out, &out_len, EVP_sha256(), NULL) || out_len != 32)
 		return -1;
+	return 0;
+}
+
+int lskel_seqpacket_pair(int fds[2])
+{
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
+}
+
+int lskel_send_with_fds(int sock, const void *data, size_t len, const int *fds, int count)
+{
+	char space[CMSG_SPACE(8 * sizeof(int))];
+	struct iovec iov = { (void *)data, len };
+	struct msghdr header = { 0 };
+	struct cmsghdr *cmsg;
+
+	if (count < 0 || count > 8)
+		return -EINVAL;
+	header.msg_iov = &iov;
+	header.msg_iovlen = 1;
+	if (count > 0) {
+		memset(space, 0, sizeof(space));
+		header.msg_control = space;
+		header.msg_controllen = CMSG_SPACE((size_t)count * sizeof(int));
+		cmsg = CMSG_FIRSTHDR(&header);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN((size_t)count * sizeof(int));
+		memcpy(CMSG_DATA(cmsg), fds, (size_t)count * sizeof(int));
+	}
+	while (sendmsg(sock, &header, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
 	return 0;
 }

@@ -58,6 +58,32 @@ public enum WorkerFrame {
         return (type, parts, offset)
     }
 
+    /// Whether `bytes` start with a whole frame, without copying its parts:
+    /// its length when complete, 0 while more bytes are needed, -1 when the
+    /// bytes cannot start a frame (bad magic, too many parts, over `maxBytes`).
+    public static func completeLength(_ bytes: [UInt8], maxBytes: Int) -> Int {
+        bytes.withUnsafeBufferPointer { buffer -> Int in
+            let checked = min(buffer.count, magic.count)
+            for index in 0..<checked where buffer[index] != magic[index] { return -1 }
+            var offset = 5
+            func u32() -> Int? {
+                guard offset + 4 <= buffer.count else { return nil }
+                let value = UInt32(buffer[offset]) | UInt32(buffer[offset + 1]) << 8
+                    | UInt32(buffer[offset + 2]) << 16 | UInt32(buffer[offset + 3]) << 24
+                offset += 4
+                return Int(value)
+            }
+            guard let count = u32() else { return 0 }
+            guard count <= maxParts else { return -1 }
+            for _ in 0..<count {
+                guard let length = u32() else { return 0 }
+                offset += length
+                guard offset <= maxBytes else { return -1 }
+            }
+            return offset <= buffer.count ? offset : 0
+        }
+    }
+
     static func append(_ value: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(value & 0xff))
         out.append(UInt8((value >> 8) & 0xff))

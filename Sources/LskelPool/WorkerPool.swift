@@ -30,10 +30,14 @@ public struct WorkerPoolStats: Sendable, Equatable {
     public init() {}
 }
 
-/// Single-use, pre-spawned, sandboxed workers. Each job takes a worker that
-/// is already started and locked down, sends it one request, and reaps it; a
-/// replacement is started in the background. At most `concurrency` jobs run;
-/// up to `queueLimit` wait; more are refused with ``WorkerError/saturated(retryAfterSeconds:)``.
+/// Sandboxed single-use workers, forked by a fork server. The pool starts one
+/// `lskel-worker --fork-server` (warmed up and locked down once) and keeps
+/// `warmWorkers` jobs forked from it, each waiting for a request; a job
+/// takes one, sends it one request and collects the answer, and a
+/// replacement is forked. A process never serves two requests. At most
+/// `concurrency` jobs run; up to `queueLimit` wait; more are refused with
+/// ``WorkerError/saturated(retryAfterSeconds:)``. A fork server that dies is
+/// started again on the next request.
 ///
 /// ```swift
 /// let pool = WorkerPool(configuration: .init(workerPath: "/usr/lib/lskeld/lskel-worker"))
@@ -42,8 +46,9 @@ public struct WorkerPoolStats: Sendable, Equatable {
 /// ```
 public actor WorkerPool {
     public nonisolated let configuration: WorkerPoolConfiguration
-    private var warm: [WorkerProcess] = []
-    private var spawning = 0
+    private var server: ForkServer?
+    private var starting: Task<ForkServer, Error>?
+    private var warm: [ForkedWorker] = []
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Error>] = []
     private var drained: [CheckedContinuation<Void, Never>] = []
@@ -64,20 +69,23 @@ public actor WorkerPool {
         return stats
     }
 
-    /// Starts the first worker and reports its sandbox; with
+    /// The fork server's process (it and every job share its process group).
+    var serverPID: pid_t? { server?.pid }
+
+    /// Starts the fork server and reports its sandbox; with
     /// `requireFullSandbox`, fails unless every layer is in force.
     @discardableResult
     public func start() async throws -> SandboxReport {
-        let worker = try await spawnReady()
-        let report = worker.sandbox ?? SandboxReport(layers: [], failures: "no report")
-        sandbox = report
-        if configuration.requireFullSandbox && report.level != "full" {
-            worker.kill()
-            throw WorkerError.sandboxIncomplete(missing: report.missing, reason: report.failures)
+        // A job that dies before reading its request must be an EPIPE here, not the end of the service.
+        signal(SIGPIPE, SIG_IGN)
+        let started = try await startServer()
+        if configuration.requireFullSandbox && started.sandbox.level != "full" {
+            server = nil
+            await Self.onThread { started.shutdown() }
+            throw WorkerError.sandboxIncomplete(missing: started.sandbox.missing, reason: started.sandbox.failures)
         }
-        warm.append(worker)
         replenish()
-        return report
+        return started.sandbox
     }
 
     /// Runs one generation in a sandboxed worker.
@@ -93,12 +101,7 @@ public actor WorkerPool {
         running += 1
         defer { release() }
 
-        let worker: WorkerProcess
-        if let ready = warm.popLast() {
-            worker = ready
-        } else {
-            worker = try await spawnReady()
-        }
+        let worker = try await takeWorker()
         replenish()
         let requestJSON = try JSONCoding.encoder.encode(request)
         let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [Array(requestJSON), object])
@@ -108,7 +111,7 @@ public actor WorkerPool {
         }
         averageJobSeconds = averageJobSeconds * 0.9 + outcome.elapsed * 0.1
         do {
-            let result = try interpret(outcome, sandbox: worker.sandbox ?? sandbox ?? SandboxReport(layers: [], failures: ""))
+            let result = try interpret(outcome, sandbox: worker.server.sandbox)
             counters.completed += 1
             return result
         } catch let error as WorkerError {
@@ -117,15 +120,19 @@ public actor WorkerPool {
         }
     }
 
-    /// Refuses new jobs, stops idle workers and waits for running jobs to finish.
+    /// Refuses new jobs, waits for running jobs to finish, then stops the
+    /// fork server and the jobs waiting for a request.
     public func shutdown() async {
         closed = true
         for waiter in waiters { waiter.resume(throwing: WorkerError.shuttingDown) }
         waiters = []
-        for worker in warm { worker.kill() }
-        warm = []
         if running > 0 {
             await withCheckedContinuation { drained.append($0) }
+        }
+        warm = []
+        if let server {
+            self.server = nil
+            await Self.onThread { server.shutdown() }
         }
     }
 
@@ -146,34 +153,51 @@ public actor WorkerPool {
         return max(1, Int((jobsAhead * averageJobSeconds / Double(max(configuration.concurrency, 1))).rounded(.up)))
     }
 
-    private func replenish() {
-        while !closed && warm.count + spawning < configuration.warmWorkers {
-            spawning += 1
-            Task {
-                let worker = try? await self.spawnReady()
-                self.adopt(worker)
-            }
+    /// A job forked from the live server: a waiting one, or a new one.
+    private func takeWorker() async throws -> ForkedWorker {
+        while let ready = warm.popLast() {
+            if ready.server.isRunning { return ready }
         }
+        if server?.isRunning != true {
+            warm = []
+            _ = try await startServer()
+        }
+        guard let server else { throw WorkerError.shuttingDown }
+        counters.spawned += 1
+        return try server.fork()
     }
 
-    private func adopt(_ worker: WorkerProcess?) {
-        spawning -= 1
-        guard let worker else { return }
-        if closed {
-            worker.kill()
-        } else {
+    /// Keeps `warmWorkers` jobs forked and waiting. Forking is one message to
+    /// the fork server: nothing here waits for the process.
+    private func replenish() {
+        guard !closed, let server, server.isRunning else { return }
+        while warm.count < configuration.warmWorkers {
+            guard let worker = try? server.fork() else { return }
+            counters.spawned += 1
             warm.append(worker)
         }
     }
 
-    private func spawnReady() async throws -> WorkerProcess {
-        counters.spawned += 1
+    /// Starts a fork server in place of the current one; concurrent callers share one start.
+    private func startServer() async throws -> ForkServer {
+        if let starting { return try await starting.value }
+        let old = server
+        server = nil
         let arguments = configuration.workerArguments
-        return try await Self.onThread {
-            let worker = try WorkerProcess(arguments: arguments)
-            _ = try worker.awaitReady(timeout: 10)
-            return worker
+        let task = Task.detached {
+            if let old { await Self.onThread { old.shutdown() } }
+            return try await Self.onThread { try ForkServer.start(arguments: arguments, timeout: 10) }
         }
+        starting = task
+        defer { starting = nil }
+        let started = try await task.value
+        if closed {
+            await Self.onThread { started.shutdown() }
+            throw WorkerError.shuttingDown
+        }
+        server = started
+        sandbox = started.sandbox
+        return started
     }
 
     private func count(_ error: WorkerError) {
@@ -205,11 +229,12 @@ public actor WorkerPool {
     }
 
     /// Turns a finished worker process into a result or a precise error.
-    func interpret(_ outcome: WorkerProcess.Outcome, sandbox: SandboxReport) throws -> WorkerResult {
+    func interpret(_ outcome: ForkedWorker.Outcome, sandbox: SandboxReport) throws -> WorkerResult {
         let errorText = String(decoding: outcome.stderr, as: UTF8.self)
         let phase = errorText.split(separator: "\n").last { $0.hasPrefix("phase: ") }.map { String($0.dropFirst(7)) }
         if outcome.outputExceeded { throw WorkerError.outputTooLarge(limit: configuration.maxOutputBytes) }
         if outcome.timedOut { throw WorkerError.timedOut(seconds: configuration.wallSeconds, phase: phase) }
+        if outcome.serverGone { throw WorkerError.failed(status: -1, detail: "the fork server exited during the job") }
         let status = outcome.status
         let exited = status & 0x7f == 0
         if exited {

@@ -7,12 +7,18 @@ import LskelEngine
 /// stdin, answers on stdout and exits. Progress goes to stderr as
 /// `phase: <what>` lines so the service can say what a crash interrupted.
 ///
-///     lskel-worker [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--allow-test-hostile]
+/// With `--fork-server`, descriptor 0 is a SOCK_SEQPACKET control socket: the
+/// worker locks itself down once, sends its ready frame there, then forks one
+/// job per control message (see `lskel_fork_server_serve`); each job runs
+/// exactly as a single-use worker would, on the descriptors it was sent.
+///
+///     lskel-worker [--fork-server] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--allow-test-hostile]
 struct WorkerOptions {
     var memoryMiB: UInt64 = 256
     var cpuSeconds: UInt64 = 5
     var maxRequestBytes = 40 << 20
     var allowHostile = false
+    var forkServer = false
     /// Test only (with --allow-test-hostile): layers to leave out, as a kernel without them would.
     var simulateMissing: [String] = []
 
@@ -24,6 +30,7 @@ struct WorkerOptions {
             case "--cpu-seconds": cpuSeconds = iterator.next().flatMap { UInt64($0) } ?? cpuSeconds
             case "--max-request-bytes": maxRequestBytes = iterator.next().flatMap { Int($0) } ?? maxRequestBytes
             case "--allow-test-hostile": allowHostile = true
+            case "--fork-server": forkServer = true
             case "--simulate-missing-layer": iterator.next().map { simulateMissing.append($0) }
             default: fail("unknown argument \(argument)", status: 2)
             }
@@ -98,7 +105,8 @@ if let warm = try? LoaderGenerator.generateWithManifest(object: warmUpObject, ob
 
 let simulated = layerNames.filter { options.simulateMissing.contains($0.1) }.reduce(UInt32(0)) { $0 | $1.0 }
 var limits = lskel_sandbox_limits(address_space_bytes: options.memoryMiB << 20, cpu_seconds: options.cpuSeconds,
-                                  file_size_bytes: 16 << 20, open_files: 32, simulate_missing: simulated)
+                                  file_size_bytes: 16 << 20, open_files: 32, simulate_missing: simulated,
+                                  fork_server: options.forkServer)
 var report = lskel_sandbox_report()
 if lskel_sandbox_apply(&limits, &report) != 0 {
     fail("sandbox failed", status: 6)
@@ -106,7 +114,16 @@ if lskel_sandbox_apply(&limits, &report) != 0 {
 let failures = withUnsafeBytes(of: &report.failures) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
 let sandbox = SandboxReport(layers: layerNames.filter { report.layers & $0.0 != 0 }.map(\.1), failures: failures)
 let readyJSON = (try? encoder.encode(WorkerReady(sandbox: sandbox))).map(Array.init) ?? []
-writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
+if options.forkServer {
+    // One datagram on the control socket, then jobs: this returns in each forked job.
+    let ready = WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON])
+    guard ready.withUnsafeBytes({ write(0, $0.baseAddress, $0.count) }) == ready.count else {
+        fail("cannot send the ready message: errno \(errno)", status: 10)
+    }
+    guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: 11) }
+} else {
+    writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
+}
 
 phase("reading the request")
 let frameBytes = readRequest(limit: options.maxRequestBytes)
@@ -134,6 +151,7 @@ if let action = request.hostileAction {
     case "bpf": _ = lskel_hostile_bpf(&text, text.count)
     case "fork": _ = lskel_hostile_fork(&text, text.count)
     case "exec": _ = lskel_hostile_exec(&text, text.count)
+    case "kill-server": _ = lskel_hostile_kill_server(&text, text.count)
     case "alloc-4g":
         if lskel_hostile_alloc(4 << 30, &text, text.count) != 0 {
             fail("out of memory: " + String(cString: text), status: 98)

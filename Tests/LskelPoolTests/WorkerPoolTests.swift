@@ -111,7 +111,8 @@ struct WorkerPoolTests {
         try await Self.expectHostile(pool, "read-passwd", { result in
             (try? result.get())?.answer.hostileOutcome?.contains("No such file or directory") == true
         }, "/etc/passwd must not be visible")
-        for (action, syscall) in [("socket", "socket"), ("bpf", "bpf"), ("fork", "clone"), ("exec", "execve")] {
+        for (action, syscall) in [("socket", "socket"), ("bpf", "bpf"), ("fork", "clone"), ("exec", "execve"),
+                                  ("kill-server", "kill")] {
             try await Self.expectHostile(pool, action, { result in
                 if case .failure(WorkerError.forbiddenSyscall(let name, _)) = result { return name == syscall }
                 return false
@@ -139,8 +140,28 @@ struct WorkerPoolTests {
             return false
         }, "expected a SIGSEGV crash report")
         let stats = await pool.stats
-        #expect(stats.forbiddenSyscalls == 4 && stats.limitExceeded == 2 && stats.killedOutput == 1 && stats.crashed == 1, "\(stats)")
+        #expect(stats.forbiddenSyscalls == 5 && stats.limitExceeded == 2 && stats.killedOutput == 1 && stats.crashed == 1, "\(stats)")
         await pool.shutdown()
+    }
+
+    @Test("a fork server that dies is started again; its waiting jobs are replaced, not handed out")
+    func forkServerRestart() async throws {
+        let pool = WorkerPool(configuration: Self.configuration { $0.warmWorkers = 3 })
+        try await pool.start()
+        let bytes = try Fixtures.bytes("maps")
+        let first = try #require(await pool.serverPID)
+        _ = try await pool.generate(Self.request("maps"), object: bytes)
+        kill(-first, SIGKILL)
+        try await Task.sleep(for: .milliseconds(100))
+        for index in 0..<5 {
+            let result = try await pool.generate(Self.request("maps", name: "after_\(index)"), object: bytes)
+            #expect(result.answer.header?.contains("struct after_\(index) {") == true)
+        }
+        let second = try #require(await pool.serverPID)
+        #expect(second != first)
+        #expect(Self.processTree(first).isEmpty, "left of the first server: \(Self.processTree(first))")
+        await pool.shutdown()
+        #expect(Self.processTree(second).isEmpty, "left of the second server: \(Self.processTree(second))")
     }
 
     @Test("the wall-clock deadline kills a worker that is not using CPU limits up")
@@ -247,24 +268,36 @@ struct WorkerPoolTests {
         #expect(failures.isEmpty, "\(failures.prefix(10))")
         let stats = await pool.stats
         #expect(stats.completed + stats.crashed + stats.forbiddenSyscalls == 200, "\(stats)")
-        // Only the warm workers are alive, each waiting for a request.
-        #expect(Self.childProcesses().count <= pool.configuration.warmWorkers)
+        // Only the fork server (and the process relaying its exit) and the warm
+        // workers are alive, each of those waiting for a request.
+        let serverPID = try #require(await pool.serverPID)
+        let alive = Self.processTree(serverPID)
+        #expect(alive.contains(serverPID) && alive.count <= 2 + pool.configuration.warmWorkers, "server and jobs: \(alive)")
         await pool.shutdown()
         try await Task.sleep(for: .milliseconds(200))
-        #expect(Self.childProcesses().isEmpty, "children left: \(Self.childProcesses())")
+        #expect(Self.processTree(serverPID).isEmpty, "processes left: \(Self.processTree(serverPID))")
         #expect(Self.pipeDescriptors() <= descriptorsBefore, "pipes before \(descriptorsBefore), after \(Self.pipeDescriptors()): \(Self.describeDescriptors())")
     }
 
-    /// PIDs whose parent is this process (zombies included).
-    static func childProcesses() -> [Int32] {
-        let me = getpid()
+    /// `root` and the PIDs descending from it, while alive (zombies included).
+    static func processTree(_ root: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
+        var parents: [Int32: Int32] = [:]
+        for pid in entries.compactMap(Int32.init) {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                  let close = stat.lastIndex(of: ")") else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && Int32(fields[1]) == me
+            if fields.count > 2, let parent = Int32(fields[1]) { parents[pid] = parent }
         }
+        return parents.keys.filter { pid in
+            if pid == root { return true }
+            var current = parents[pid]
+            while let parent = current, parent > 1 {
+                if parent == root { return true }
+                current = parents[parent]
+            }
+            return false
+        }.sorted()
     }
 
     static func describeDescriptors() -> String {

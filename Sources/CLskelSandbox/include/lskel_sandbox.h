@@ -41,6 +41,9 @@ struct lskel_sandbox_limits {
 	/* Test only: layers to leave out, as if the kernel refused them
 	 * (LSKEL_LAYER_SECCOMP and LSKEL_LAYER_NO_NEW_PRIVS are honoured). */
 	uint32_t simulate_missing;
+	/* Lock down a fork server (see lskel_fork_server_serve): no CPU limit
+	 * of its own, and a filter that also lets it fork and reap jobs. */
+	bool fork_server;
 };
 
 struct lskel_sandbox_report {
@@ -60,6 +63,34 @@ struct lskel_sandbox_report {
  */
 int lskel_sandbox_apply(const struct lskel_sandbox_limits *limits, struct lskel_sandbox_report *report);
 
+/*
+ * In a job forked by the fork server: its own CPU limit, and the job filter
+ * stacked on the fork server's. `layers` are the fork server's (only layers
+ * in force there are applied). Returns 0 or -errno.
+ */
+int lskel_sandbox_enter_job(const struct lskel_sandbox_limits *limits, uint32_t layers);
+
+/*
+ * The fork server. Control messages on `control` (a SOCK_SEQPACKET socket)
+ * are struct lskel_fork_message, 16 bytes each:
+ *   service -> server  'S' job: fork a job; the message carries three
+ *                      descriptors (SCM_RIGHTS) that become its stdin, stdout
+ *                      and stderr;
+ *                      'K' job: kill that job (SIGKILL);
+ *   server -> service  'x' job, value = wait status, once the job is reaped;
+ *                      'f' job, value = errno, when it could not be forked.
+ * Never returns in the server (it exits when `control` closes); returns 0 in
+ * each forked job, with descriptors 0-2 set, every other one closed and the
+ * job's lock-down applied.
+ */
+struct lskel_fork_message {
+	uint32_t kind;
+	int32_t value;
+	uint64_t job;
+};
+
+int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limits, uint32_t layers);
+
 /* Test-only hostile actions, run inside the sandbox. Each returns only if the
  * sandbox contained it, with a description of what happened. */
 int lskel_hostile_read_file(const char *path, char *out, size_t out_len);
@@ -67,6 +98,7 @@ int lskel_hostile_socket(char *out, size_t out_len);
 int lskel_hostile_bpf(char *out, size_t out_len);
 int lskel_hostile_fork(char *out, size_t out_len);
 int lskel_hostile_exec(char *out, size_t out_len);
+int lskel_hostile_kill_server(char *out, size_t out_len);
 int lskel_hostile_alloc(uint64_t bytes, char *out, size_t out_len);
 void lskel_hostile_spin(void);
 void lskel_hostile_segv(void);

@@ -9,6 +9,13 @@ int lskel_pipe_cloexec(int fds[2]);
 int lskel_spawn_closefrom(posix_spawn_file_actions_t *actions, int low);
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC). */
+int lskel_seqpacket_pair(int fds[2]);
+/* Sends one datagram of `len` bytes with `count` descriptors attached
+ * (SCM_RIGHTS). Returns 0 or -errno. */
+int lskel_send_with_fds(int sock, const void *data, size_t len, const int *fds, int count);
 
 /* SHA-256 of data into out (32 bytes). Returns 0, or -1 if libcrypto failed. */
 int lskel_digest_sha256(const void *data, size_t len, unsigned char *out);

@@ -1,0 +1,218 @@
+/* The fork server: see lskel_sandbox.h. It runs locked down already (as PID 1
+ * of the worker's PID namespace), reads only fixed-size control messages from
+ * the service, and never touches a job's input. */
+#include "lskel_sandbox.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_JOBS 256
+
+struct live_job {
+	pid_t pid;
+	uint64_t job;
+};
+
+static struct live_job jobs[MAX_JOBS];
+
+static void send_message(int control, uint32_t kind, int32_t value, uint64_t job)
+{
+	struct lskel_fork_message message = { kind, value, job };
+
+	/* write(), not send(): the filter allows no sendto. The service never
+	 * closes first while jobs run, and a failed report only loses a status. */
+	while (write(control, &message, sizeof(message)) < 0 && errno == EINTR)
+		;
+}
+
+static struct live_job *find_pid(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_JOBS; i++)
+		if (jobs[i].pid == pid)
+			return &jobs[i];
+	return NULL;
+}
+
+static struct live_job *find_job(uint64_t job)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_JOBS; i++)
+		if (jobs[i].pid > 0 && jobs[i].job == job)
+			return &jobs[i];
+	return NULL;
+}
+
+/* Reaps every finished job and tells the service. */
+static void reap(int control)
+{
+	struct live_job *slot;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		slot = find_pid(pid);
+		if (!slot)
+			continue;
+		send_message(control, 'x', status, slot->job);
+		slot->pid = 0;
+	}
+}
+
+/* Receives one control message and up to three descriptors; returns its
+ * length, 0 when the service closed the socket, -1 on error. */
+static ssize_t receive(int control, struct lskel_fork_message *message, int fds[3], int *fd_count)
+{
+	char space[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov = { message, sizeof(*message) };
+	struct msghdr header = { 0 };
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	header.msg_iov = &iov;
+	header.msg_iovlen = 1;
+	header.msg_control = space;
+	header.msg_controllen = sizeof(space);
+	*fd_count = 0;
+	do {
+		n = recvmsg(control, &header, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	for (cmsg = CMSG_FIRSTHDR(&header); cmsg; cmsg = CMSG_NXTHDR(&header, cmsg)) {
+		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+			int count = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			int i;
+
+			for (i = 0; i < count; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+				if (*fd_count < 3)
+					fds[(*fd_count)++] = fd;
+				else
+					close(fd);
+			}
+		}
+	}
+	/* A truncated message or cut-off descriptors are not a job. */
+	if ((size_t)n != sizeof(*message) || (header.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -1;
+	return n;
+}
+
+/* In the forked job: descriptors 0-2 from the message, nothing else open. */
+static void become_job(int control, int signal_fd, const int fds[3], const struct lskel_sandbox_limits *limits,
+		       uint32_t layers)
+{
+	sigset_t none;
+	int i, err;
+
+	close(control);
+	close(signal_fd);
+	for (i = 0; i < 3; i++) {
+		if (dup2(fds[i], i) < 0)
+			_exit(120);
+	}
+	if (syscall(SYS_close_range, 3, ~0U, 0) < 0) {
+		for (i = 3; i < 1024; i++)
+			close(i);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	err = lskel_sandbox_enter_job(limits, layers);
+	if (err) {
+		static const char text[] = "lskel-worker: the job's lock-down failed\n";
+		(void)!write(STDERR_FILENO, text, sizeof(text) - 1);
+		_exit(121);
+	}
+}
+
+int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limits, uint32_t layers)
+{
+	struct lskel_fork_message message;
+	struct pollfd watch[2];
+	sigset_t child;
+	int signal_fd, fds[3], fd_count, i;
+	ssize_t n;
+	pid_t pid;
+
+	sigemptyset(&child);
+	sigaddset(&child, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &child, NULL);
+	signal_fd = signalfd(-1, &child, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (signal_fd < 0)
+		_exit(122);
+
+	for (;;) {
+		watch[0] = (struct pollfd){ .fd = control, .events = POLLIN };
+		watch[1] = (struct pollfd){ .fd = signal_fd, .events = POLLIN };
+		if (poll(watch, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(123);
+		}
+		if (watch[1].revents) {
+			struct signalfd_siginfo info;
+
+			while (read(signal_fd, &info, sizeof(info)) > 0)
+				;
+			reap(control);
+		}
+		if (!watch[0].revents)
+			continue;
+		n = receive(control, &message, fds, &fd_count);
+		if (n == 0 || (n < 0 && errno != EAGAIN && (watch[0].revents & (POLLHUP | POLLERR))))
+			_exit(0); /* The service is gone; as PID 1, this ends every job. */
+		if (n < 0) {
+			for (i = 0; i < fd_count; i++)
+				close(fds[i]);
+			continue;
+		}
+		if (message.kind == 'K') {
+			struct live_job *slot = find_job(message.job);
+
+			if (slot)
+				kill(slot->pid, SIGKILL);
+			continue;
+		}
+		if (message.kind != 'S' || fd_count != 3) {
+			for (i = 0; i < fd_count; i++)
+				close(fds[i]);
+			if (message.kind == 'S')
+				send_message(control, 'f', EBADF, message.job);
+			continue;
+		}
+		{
+			struct live_job *slot = find_pid(0);
+
+			if (!slot) {
+				send_message(control, 'f', EAGAIN, message.job);
+			} else {
+				pid = fork();
+				if (pid == 0) {
+					become_job(control, signal_fd, fds, limits, layers);
+					return 0;
+				}
+				if (pid < 0) {
+					send_message(control, 'f', errno, message.job);
+				} else {
+					slot->pid = pid;
+					slot->job = message.job;
+				}
+			}
+			for (i = 0; i < 3; i++)
+				close(fds[i]);
+		}
+	}
+}

@@ -1,0 +1,152 @@
+import Glibc
+import LskelModel
+
+/// One job forked by the ``ForkServer``: a fresh, locked-down process waiting
+/// for its request on stdin. Driven with blocking I/O and `poll` on the
+/// calling thread; used by one thread at a time, once.
+final class ForkedWorker: @unchecked Sendable {
+    let job: UInt64
+    let server: ForkServer
+    private let exit: JobExit
+    private var stdinFD: Int32
+    private var stdoutFD: Int32
+    private var stderrFD: Int32
+
+    /// How a job ended at the process level.
+    struct Outcome {
+        var stdout: [UInt8]
+        var stderr: [UInt8]
+        /// waitpid status (0 once a whole answer came back).
+        var status: Int32
+        var timedOut: Bool
+        var outputExceeded: Bool
+        /// The fork server went away before the job ended.
+        var serverGone: Bool
+        var elapsed: Double
+    }
+
+    init(job: UInt64, server: ForkServer, exit: JobExit, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+        self.job = job
+        self.server = server
+        self.exit = exit
+        self.stdinFD = stdinFD
+        self.stdoutFD = stdoutFD
+        self.stderrFD = stderrFD
+    }
+
+    deinit {
+        // A job that never ran (the pool shut down): closing its stdin ends it.
+        closeAll()
+        server.forget(job: job)
+    }
+
+    private func closeAll() {
+        for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { close(fd) }
+        stdinFD = -1
+        stdoutFD = -1
+        stderrFD = -1
+    }
+
+    /// Sends the request and collects the answer. Returns as soon as a whole
+    /// answer frame is in (the job only exits after it); otherwise reads
+    /// until the job closes its streams and takes its exit status from the
+    /// fork server. Enforces the deadline and the output cap.
+    func run(request: [UInt8], wallSeconds: Double, maxOutputBytes: Int, maxErrorBytes: Int = 64 << 10) -> Outcome {
+        let start = Self.now()
+        let deadline = start + wallSeconds
+        var written = 0
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        var outOpen = true, errOpen = true
+        var timedOut = false, exceeded = false, answered = false
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var descriptors: [pollfd] = []
+        descriptors.reserveCapacity(3)
+
+        while outOpen || errOpen {
+            let remaining = deadline - Self.now()
+            if remaining <= 0 {
+                timedOut = true
+                break
+            }
+            descriptors.removeAll(keepingCapacity: true)
+            if stdinFD >= 0 && written < request.count { descriptors.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if outOpen { descriptors.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
+            if errOpen { descriptors.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
+            let count = poll(&descriptors, nfds_t(descriptors.count), Int32(min(remaining, 0.5) * 1000) + 1)
+            if count < 0 {
+                if errno == EINTR { continue }
+                timedOut = true
+                break
+            }
+            for descriptor in descriptors where descriptor.revents != 0 {
+                if descriptor.fd == stdinFD {
+                    let n = request[written...].withUnsafeBytes { write(stdinFD, $0.baseAddress, min($0.count, 1 << 16)) }
+                    if n > 0 { written += n }
+                    if n < 0 || written >= request.count {
+                        close(stdinFD)
+                        stdinFD = -1
+                    }
+                } else {
+                    let n = chunk.withUnsafeMutableBytes { read(descriptor.fd, $0.baseAddress, $0.count) }
+                    if n <= 0 {
+                        if n < 0 && errno == EINTR { continue }
+                        if descriptor.fd == stdoutFD { outOpen = false } else { errOpen = false }
+                    } else if descriptor.fd == stdoutFD {
+                        stdout.append(contentsOf: chunk[0..<n])
+                        if stdout.count > maxOutputBytes {
+                            exceeded = true
+                        } else if WorkerFrame.completeLength(stdout, maxBytes: maxOutputBytes) > 0 {
+                            answered = true
+                        }
+                    } else if stderr.count < maxErrorBytes {
+                        stderr.append(contentsOf: chunk[0..<min(n, maxErrorBytes - stderr.count)])
+                    }
+                }
+            }
+            if exceeded || answered { break }
+        }
+        closeAll()
+        if answered {
+            server.forget(job: job)
+            return Outcome(stdout: stdout, stderr: stderr, status: 0, timedOut: false, outputExceeded: false,
+                           serverGone: false, elapsed: Self.now() - start)
+        }
+        if timedOut || exceeded { server.kill(job: job) }
+        // The streams are closed (or the job was killed): its exit follows.
+        let ended = exit.wait(until: max(deadline, Self.now()) + (timedOut || exceeded ? 2 : 0))
+        if ended == nil {
+            server.kill(job: job)
+            timedOut = true
+        }
+        let final = ended ?? exit.wait(until: Self.now() + 2)
+        var status: Int32 = -1
+        var serverGone = false
+        switch final {
+        case .status(let value): status = value
+        case .forkFailed(let code): stderr += Array("lskel-worker: fork failed: errno \(code)\n".utf8); status = 125 << 8
+        case .serverGone: serverGone = true
+        case nil: break
+        }
+        return Outcome(stdout: stdout, stderr: stderr, status: status, timedOut: timedOut, outputExceeded: exceeded,
+                       serverGone: serverGone, elapsed: Self.now() - start)
+    }
+
+    static func readAvailable(_ fd: Int32, limit: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while out.count < limit, poll(&descriptor, 1, 0) > 0 {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            out.append(contentsOf: chunk[0..<count])
+        }
+        return out
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
