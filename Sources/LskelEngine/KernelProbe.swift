@@ -33,7 +33,7 @@ public enum KernelProbe {
                 defer { bpf_object__close(handle) }
                 if bpf_object__load(handle) != 0 {
                     let warnings = log().warnings
-                    let reason = warnings.first(where: { $0.contains("failed to load program") || $0.contains("failed to") })
+                    let reason = warnings.first(where: { $0.includes("failed to load program") || $0.includes("failed to") })
                         ?? warnings.last ?? "errno \(errno)"
                     return reason
                 }

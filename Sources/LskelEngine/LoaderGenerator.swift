@@ -56,7 +56,7 @@ public enum LoaderGenerator {
             }
             return try body {
                 guard let data = buffer.pointee.data else { return [] }
-                return LibbpfMessage.parse(String(decoding: UnsafeRawBufferPointer(start: data, count: buffer.pointee.len), as: UTF8.self))
+                return LibbpfMessage.parse(bytes: UnsafeRawBufferPointer(start: data, count: buffer.pointee.len))
             }
         }
     }
@@ -99,7 +99,7 @@ private final class GenerationRun {
 
     var log: [LibbpfMessage] {
         guard let data = logBuffer.pointee.data, logBuffer.pointee.len > 0 else { return [] }
-        return LibbpfMessage.parse(String(decoding: UnsafeRawBufferPointer(start: data, count: logBuffer.pointee.len), as: UTF8.self))
+        return LibbpfMessage.parse(bytes: UnsafeRawBufferPointer(start: data, count: logBuffer.pointee.len))
     }
 
     func run() throws -> GeneratedLoader {
@@ -156,7 +156,8 @@ private final class GenerationRun {
         if programCount > 0 && profile.kernelRelease != nil {
             consumed.insert("kernel_release")
         }
-        if log.contains(where: { $0.text.contains("extern (kcfg) 'CONFIG_") }) {
+        let finalLog = log
+        if finalLog.contains(where: { $0.text.includes("extern (kcfg) 'CONFIG_") }) {
             consumed.insert("kconfig")
         }
 
@@ -170,7 +171,7 @@ private final class GenerationRun {
             libbpfProgramCount: programCount,
             libbpfMapCount: Int(lskel_target_gen_map_cnt()),
             contextSize: renderer.contextSize,
-            libbpfLog: log,
+            libbpfLog: finalLog,
             consumedProfile: consumed,
             kconfigLayout: Self.dataSectionLayout(btf: obj.btf, named: ".kconfig")
         )

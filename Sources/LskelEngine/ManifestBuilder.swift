@@ -125,7 +125,7 @@ public enum ManifestBuilder {
                               weakSymbols: Set<String>) -> [Manifest.ExternRecord] {
         var records: [Manifest.ExternRecord] = []
         let resolvedByLog = Set(loader.libbpfLog.compactMap { message -> String? in
-            guard message.text.contains("extern (kcfg) '"), message.text.contains("': set to") else { return nil }
+            guard message.text.includes("extern (kcfg) '"), message.text.includes("': set to") else { return nil }
             return ObjectPolicy.quoted(after: "'", in: message.text)
         })
         for variable in loader.kconfigLayout {

@@ -11,7 +11,7 @@ enum ObjectPolicy {
     /// Checks made on the opened object, before libbpf generates anything.
     static func checkOpened(_ object: LibbpfObject, log: [LibbpfMessage]) throws {
         let log = log.texts
-        if let line = log.first(where: { $0.contains(" points to prog '") && $0.contains(".maps relo #") }) {
+        if let line = log.first(where: { $0.includes(" points to prog '") && $0.includes(".maps relo #") }) {
             let map = quoted(after: "map '", in: line) ?? "?"
             let prog = quoted(after: "prog '", in: line) ?? "?"
             throw GenerationError(.progArrayInit,
@@ -45,7 +45,7 @@ enum ObjectPolicy {
             if type == BPF_PROG_TYPE_UNSPEC {
                 throw GenerationError(.unknownSection,
                     "program '\(name)' is in section '\(section)', whose name libbpf 1.1 does not know, so it has no program type",
-                    libbpfLog: log.filter { $0.contains("'\(section)'") })
+                    libbpfLog: log.filter { $0.includes("'\(section)'") })
             }
             if type == BPF_PROG_TYPE_STRUCT_OPS {
                 throw GenerationError(.structOps,
@@ -65,7 +65,7 @@ enum ObjectPolicy {
     /// Maps a failed `bpf_object__open_mem` to an error.
     static func openFailure(errno code: Int32, log: [LibbpfMessage]) -> GenerationError {
         let warnings = log.warnings
-        if let line = warnings.first(where: { $0.contains("legacy map definitions in 'maps' section") }) {
+        if let line = warnings.first(where: { $0.includes("legacy map definitions in 'maps' section") }) {
             return GenerationError(.legacyMapsSection,
                 "the object defines maps in the legacy 'maps' section, which libbpf 1.0 and later reject: use BTF-defined maps in the '.maps' section",
                 libbpfLog: [line])
@@ -78,7 +78,7 @@ enum ObjectPolicy {
     static func loadFailure(errno code: Int32, log: [LibbpfMessage]) -> GenerationError {
         let warnings = log.warnings
         for line in warnings {
-            if line.contains("extern") && (line.contains("not resolved") || line.contains("unrecognized virtual extern") || line.contains("failed to get kernel version")) {
+            if line.includes("extern") && (line.includes("not resolved") || line.includes("unrecognized virtual extern") || line.includes("failed to get kernel version")) {
                 let name = quoted(after: "'", in: line) ?? "?"
                 let hint: String
                 if name == "LINUX_KERNEL_VERSION" {
@@ -92,7 +92,7 @@ enum ObjectPolicy {
                 }
                 return GenerationError(.unresolvedExtern, "extern '\(name)' has no value for this target: \(hint)", libbpfLog: warnings)
             }
-            if line.contains("Total maps exceeds") {
+            if line.includes("Total maps exceeds") {
                 return GenerationError(.generationFailed, "the object has more maps than libbpf 1.1's loader supports (64)", libbpfLog: warnings)
             }
         }

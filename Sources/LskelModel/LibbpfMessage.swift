@@ -15,15 +15,34 @@ public struct LibbpfMessage: Sendable, Hashable, Codable {
 
     /// Parses the capture buffer's `W|I|D <text>` lines.
     public static func parse(_ captured: String) -> [LibbpfMessage] {
-        captured.split(separator: "\n").map { line in
-            let level: Level
-            switch line.first {
-            case "W": level = .warn
-            case "I": level = .info
-            default: level = .debug
+        var text = captured
+        return text.withUTF8 { parse(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Parses the capture buffer's `W|I|D <text>` lines from its bytes,
+    /// splitting on the bytes rather than on `Character`s (the debug log of
+    /// one generation runs to hundreds of lines).
+    public static func parse(bytes: UnsafeRawBufferPointer) -> [LibbpfMessage] {
+        var messages: [LibbpfMessage] = []
+        var start = 0
+        let newline = UInt8(ascii: "\n")
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != newline { end += 1 }
+            if end > start {
+                let level: Level
+                switch bytes[start] {
+                case UInt8(ascii: "W"): level = .warn
+                case UInt8(ascii: "I"): level = .info
+                default: level = .debug
+                }
+                let textStart = min(start + 2, end)
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[textStart..<end]), as: UTF8.self)
+                messages.append(LibbpfMessage(level: level, text: text))
             }
-            return LibbpfMessage(level: level, text: String(line.dropFirst(2)))
+            start = end + 1
         }
+        return messages
     }
 }
 

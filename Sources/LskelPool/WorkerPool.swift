@@ -211,21 +211,15 @@ public actor WorkerPool {
         }
     }
 
-    /// Runs blocking work on its own thread.
+    /// Blocking work (job I/O, fork server start and stop), shared by every pool.
+    static let threads = BlockingThreads()
+
     static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
+        try await threads.run(body)
     }
 
     static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
+        await threads.run(body)
     }
 
     /// Turns a finished worker process into a result or a precise error.

@@ -1,9 +1,17 @@
 import Foundation
+import Glibc
+import LskelModel
 import Logging
 
 /// Generated loaders by content address: a bounded in-memory LRU in front of
-/// a bounded on-disk store in the data directory
-/// (`<data>/loaders/<k0k1>/<key>/{meta.json,header,insns,data,manifest}`).
+/// a bounded on-disk store in the data directory, one file per loader
+/// (`<data>/loaders/<k0k1>/<key>.lskel`: a frame of the metadata JSON, header,
+/// insns, data and manifest, see ``WorkerFrame``).
+///
+/// `put` answers from memory at once; the file is written in the background
+/// (to a temporary name, then renamed), without fsync: this is a cache, and a
+/// file cut short by a crash fails the frame's length check on reading and is
+/// dropped. ``flush()`` waits for the writes still pending.
 public actor LoaderStore {
     let directory: URL
     let memoryLimit: Int
@@ -13,6 +21,9 @@ public actor LoaderStore {
     private var memoryBytes = 0
     private var disk: [String: (bytes: Int, used: Date)] = [:]
     private var diskBytes = 0
+    private var pendingWrites: [String: StoredLoader] = [:]
+    private var writeQueue: [String] = []
+    private var writer: Task<Void, Never>?
     let logger: Logger
 
     public init(directory: String, memoryLimit: Int, diskLimit: Int, logger: Logger) {
@@ -27,13 +38,18 @@ public actor LoaderStore {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let fm = FileManager.default
         for shard in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            for key in (try? fm.contentsOfDirectory(atPath: directory.appendingPathComponent(shard).path)) ?? [] {
-                let folder = directory.appendingPathComponent(shard).appendingPathComponent(key)
-                let files = (try? fm.contentsOfDirectory(atPath: folder.path)) ?? []
-                let bytes = files.reduce(0) { total, file in
-                    total + ((try? fm.attributesOfItem(atPath: folder.appendingPathComponent(file).path)[.size] as? Int) ?? 0)
+            let shardPath = directory.appendingPathComponent(shard).path
+            for file in (try? fm.contentsOfDirectory(atPath: shardPath)) ?? [] {
+                let path = shardPath + "/" + file
+                guard file.hasSuffix(".lskel") else {
+                    // A write cut short by a crash.
+                    if file.hasPrefix(".tmp-") { try? fm.removeItem(atPath: path) }
+                    continue
                 }
-                let used = (try? fm.attributesOfItem(atPath: folder.path)[.modificationDate] as? Date) ?? Date.distantPast
+                let key = String(file.dropLast(".lskel".count))
+                let attributes = try? fm.attributesOfItem(atPath: path)
+                let bytes = (attributes?[.size] as? Int) ?? 0
+                let used = (attributes?[.modificationDate] as? Date) ?? Date.distantPast
                 disk[key] = (bytes, used)
                 diskBytes += bytes
             }
@@ -45,6 +61,7 @@ public actor LoaderStore {
             touchMemory(key)
             return loader
         }
+        if let pending = pendingWrites[key] { return pending }
         guard disk[key] != nil, let loader = readDisk(key) else { return nil }
         disk[key]?.used = Date()
         putMemory(loader)
@@ -53,7 +70,19 @@ public actor LoaderStore {
 
     public func put(_ loader: StoredLoader) {
         putMemory(loader)
-        writeDisk(loader)
+        guard disk[loader.key] == nil, pendingWrites[loader.key] == nil, loader.byteCount <= diskLimit else { return }
+        pendingWrites[loader.key] = loader
+        writeQueue.append(loader.key)
+        if writer == nil {
+            writer = Task { await self.drainWrites() }
+        }
+    }
+
+    /// Waits until every loader put so far is on disk (or failed to be written).
+    public func flush() async {
+        while let writer {
+            await writer.value
+        }
     }
 
     public var memoryUsage: (entries: Int, bytes: Int) { (memory.count, memoryBytes) }
@@ -80,53 +109,94 @@ public actor LoaderStore {
 
     // MARK: disk
 
-    private func folder(_ key: String) -> URL {
-        directory.appendingPathComponent(String(key.prefix(2))).appendingPathComponent(key)
+    private func file(_ key: String) -> String {
+        directory.path + "/" + key.prefix(2) + "/" + key + ".lskel"
     }
 
-    private func writeDisk(_ loader: StoredLoader) {
-        guard disk[loader.key] == nil, loader.byteCount <= diskLimit else { return }
-        let fm = FileManager.default
-        let final = folder(loader.key)
-        let staging = directory.appendingPathComponent(".staging-\(loader.key)-\(UUID().uuidString)")
-        do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            let meta = try JSONEncoder().encode(loader.metadata)
-            try meta.write(to: staging.appendingPathComponent("meta.json"))
-            try Data(loader.header).write(to: staging.appendingPathComponent("header"))
-            try Data(loader.insns).write(to: staging.appendingPathComponent("insns"))
-            try Data(loader.data).write(to: staging.appendingPathComponent("data"))
-            try Data(loader.manifest).write(to: staging.appendingPathComponent("manifest"))
-            try fm.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if fm.fileExists(atPath: final.path) {
-                try? fm.removeItem(at: staging)
-            } else {
-                try fm.moveItem(at: staging, to: final)
+    private func drainWrites() async {
+        while !writeQueue.isEmpty {
+            let key = writeQueue.removeFirst()
+            guard let loader = pendingWrites[key] else { continue }
+            let path = file(key)
+            let written = await Self.write(loader, to: path)
+            pendingWrites[key] = nil
+            switch written {
+            case .success(let bytes):
+                disk[key] = (bytes, Date())
+                diskBytes += bytes
+                evictDisk()
+            case .failure(let error):
+                logger.warning("cannot store loader", metadata: ["key": "\(key)", "error": "\(error)"])
             }
-            disk[loader.key] = (loader.byteCount, Date())
-            diskBytes += loader.byteCount
-        } catch {
-            try? fm.removeItem(at: staging)
-            logger.warning("cannot store loader", metadata: ["key": "\(loader.key)", "error": "\(error)"])
         }
+        writer = nil
+    }
+
+    private func evictDisk() {
         while diskBytes > diskLimit, let oldest = disk.min(by: { $0.value.used < $1.value.used }) {
-            try? fm.removeItem(at: folder(oldest.key))
+            unlink(file(oldest.key))
             diskBytes -= oldest.value.bytes
             disk.removeValue(forKey: oldest.key)
         }
     }
 
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Writes one loader file: a temporary file in the same folder, renamed into place.
+    nonisolated static func write(_ loader: StoredLoader, to path: String) async -> Result<Int, WriteError> {
+        func failure(_ what: String) -> Result<Int, WriteError> {
+            .failure(WriteError(description: "\(what): \(String(cString: strerror(errno)))"))
+        }
+        guard let meta = try? JSONEncoder().encode(loader.metadata) else {
+            return .failure(WriteError(description: "cannot encode the metadata"))
+        }
+        let bytes = WorkerFrame.encode(type: storeFrameType, parts: [Array(meta), loader.header, loader.insns, loader.data, loader.manifest])
+        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST { return failure("mkdir \(folder)") }
+        let temporary = folder + "/.tmp-" + UUID().uuidString
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return failure("open \(temporary)") }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                let result = failure("write \(temporary)")
+                close(fd)
+                unlink(temporary)
+                return result
+            }
+            offset += n
+        }
+        guard close(fd) == 0, rename(temporary, path) == 0 else {
+            let result = failure("write \(path)")
+            unlink(temporary)
+            return result
+        }
+        return .success(bytes.count)
+    }
+
+    static let storeFrameType = UInt8(ascii: "S")
+
     private func readDisk(_ key: String) -> StoredLoader? {
-        let base = folder(key)
-        guard let meta = try? JSONDecoder().decode(StoredLoader.Metadata.self, from: Data(contentsOf: base.appendingPathComponent("meta.json"))),
-              meta.key == key,
-              let header = try? Data(contentsOf: base.appendingPathComponent("header")),
-              let insns = try? Data(contentsOf: base.appendingPathComponent("insns")),
-              let data = try? Data(contentsOf: base.appendingPathComponent("data")),
-              let manifest = try? Data(contentsOf: base.appendingPathComponent("manifest"))
-        else { return nil }
-        return StoredLoader(key: key, name: meta.name, stem: meta.stem, header: Array(header), insns: Array(insns),
-                            data: Array(data), manifest: Array(manifest), sandboxLevel: meta.sandboxLevel,
+        let path = file(key)
+        guard let contents = FileManager.default.contents(atPath: path) else { return nil }
+        let bytes = [UInt8](contents)
+        guard WorkerFrame.completeLength(bytes, maxBytes: bytes.count) == bytes.count,
+              let frame = try? WorkerFrame.decode(bytes, maxBytes: bytes.count),
+              frame.type == Self.storeFrameType, frame.parts.count == 5,
+              let meta = try? JSONDecoder().decode(StoredLoader.Metadata.self, from: Data(frame.parts[0])),
+              meta.key == key
+        else {
+            // Cut short or not ours: drop it, the next request generates again.
+            unlink(path)
+            if let entry = disk.removeValue(forKey: key) { diskBytes -= entry.bytes }
+            return nil
+        }
+        return StoredLoader(key: key, name: meta.name, stem: meta.stem, header: frame.parts[1], insns: frame.parts[2],
+                            data: frame.parts[3], manifest: frame.parts[4], sandboxLevel: meta.sandboxLevel,
                             libbpfLog: meta.libbpfLog ?? [])
     }
 }

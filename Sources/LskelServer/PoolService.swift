@@ -2,12 +2,15 @@ import LskelPool
 import ServiceLifecycle
 
 /// Runs with the application: on graceful shutdown the pool stops taking
-/// jobs and the jobs in flight finish before the process exits.
+/// jobs, the jobs in flight finish, and the store writes what is pending
+/// before the process exits.
 struct PoolService: Service {
     let pool: WorkerPool
+    let store: LoaderStore
 
     func run() async throws {
         try? await gracefulShutdown()
         await pool.shutdown()
+        await store.flush()
     }
 }

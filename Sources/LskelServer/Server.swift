@@ -42,7 +42,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: maxUpload)])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lskeld"),
-        services: [PoolService(pool: pool)],
+        services: [PoolService(pool: pool, store: store)],
         logger: logger
     )
 }

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import Testing
+@testable import LskelServer
+
+/// The on-disk half of the store, on the real file system.
+@Suite("Loader store")
+struct LoaderStoreTests {
+    static func loader(_ index: Int, size: Int = 1000) -> StoredLoader {
+        let key = String(repeating: String(format: "%02x", index % 256), count: 32)
+        return StoredLoader(key: key, name: "skel_\(index)", stem: "obj\(index)",
+                            header: Array("/* header \(index) */\n".utf8) + [UInt8](repeating: UInt8(index % 251), count: size),
+                            insns: (0..<64).map { UInt8(($0 + index) % 256) }, data: [1, 2, 3, UInt8(index % 256)],
+                            manifest: Array("{\"n\":\(index)}\n".utf8), sandboxLevel: "full", libbpfLog: ["libbpf: note \(index)"])
+    }
+
+    static func directory() -> String { NSTemporaryDirectory() + "lskel-store-\(UUID().uuidString)" }
+
+    @Test("loaders written in the background are read back by a new store, byte for byte")
+    func roundTrip() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
+        try await first.open()
+        for index in 0..<20 { await first.put(Self.loader(index)) }
+        await first.flush()
+        #expect(await first.diskUsage.entries == 20)
+
+        let second = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
+        try await second.open()
+        #expect(await second.diskUsage.entries == 20)
+        for index in 0..<20 {
+            let expected = Self.loader(index)
+            let loaded = try #require(await second.get(expected.key))
+            #expect(loaded.header == expected.header && loaded.insns == expected.insns && loaded.data == expected.data
+                    && loaded.manifest == expected.manifest && loaded.name == expected.name && loaded.stem == expected.stem
+                    && loaded.libbpfLog == expected.libbpfLog, "loader \(index)")
+        }
+    }
+
+    @Test("a file cut short (a crash mid-write) is a miss and is removed; leftovers of a write are cleaned up")
+    func truncated() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
+        try await first.open()
+        let loader = Self.loader(7)
+        await first.put(loader)
+        await first.flush()
+        let file = "\(path)/loaders/\(loader.key.prefix(2))/\(loader.key).lskel"
+        let bytes = try #require(FileManager.default.contents(atPath: file))
+        try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: file))
+        let leftover = "\(path)/loaders/\(loader.key.prefix(2))/.tmp-leftover"
+        FileManager.default.createFile(atPath: leftover, contents: Data([1, 2, 3]))
+
+        let second = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
+        try await second.open()
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(await second.get(loader.key) == nil)
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(await second.diskUsage.entries == 0)
+    }
+
+    @Test("the disk limit evicts the least recently used loaders")
+    func eviction() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Each file is a little over 4 KiB: a 20 KiB limit keeps four.
+        let store = LoaderStore(directory: path, memoryLimit: 0, diskLimit: 20 << 10, logger: Logger(label: "test"))
+        try await store.open()
+        for index in 0..<10 { await store.put(Self.loader(index, size: 4000)) }
+        await store.flush()
+        let usage = await store.diskUsage
+        #expect(usage.entries == 4 && usage.bytes <= 20 << 10, "\(usage)")
+        #expect(await store.get(Self.loader(9).key) != nil)
+        #expect(await store.get(Self.loader(0).key) == nil)
+    }
+}
