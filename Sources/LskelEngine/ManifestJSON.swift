@@ -3,7 +3,15 @@ import FoundationEssentials
 /// The manifest's JSON form: snake_case keys, sorted, pretty-printed, so the
 /// same manifest is always the same bytes.
 public enum ManifestJSON {
+    /// The manifest as Foundation's `JSONEncoder` writes it (see
+    /// ``foundationEncode(_:)``), through the faster ``PrettyJSONEncoder``.
     public static func encode(_ manifest: Manifest) throws -> [UInt8] {
+        try PrettyJSONEncoder.encode(manifest) + [UInt8(ascii: "\n")]
+    }
+
+    /// The reference form: Foundation's `JSONEncoder` with snake_case keys,
+    /// sorted keys, pretty printing and unescaped slashes.
+    public static func foundationEncode(_ manifest: Manifest) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -16,8 +16,11 @@ public actor LoaderStore {
     let directory: URL
     let memoryLimit: Int
     let diskLimit: Int
-    private var memory: [String: StoredLoader] = [:]
-    private var memoryOrder: [String] = []
+    private var memory: [String: (loader: StoredLoader, tick: UInt64)] = [:]
+    /// Recency: each use takes the next tick; the smallest live tick is the least recently used.
+    private var keysByTick: [UInt64: String] = [:]
+    private var nextTick: UInt64 = 0
+    private var oldestTick: UInt64 = 0
     private var memoryBytes = 0
     private var disk: [String: (bytes: Int, used: Date)] = [:]
     private var diskBytes = 0
@@ -57,9 +60,9 @@ public actor LoaderStore {
     }
 
     public func get(_ key: String) -> StoredLoader? {
-        if let loader = memory[key] {
+        if let entry = memory[key] {
             touchMemory(key)
-            return loader
+            return entry.loader
         }
         if let pending = pendingWrites[key] { return pending }
         guard disk[key] != nil, let loader = readDisk(key) else { return nil }
@@ -91,19 +94,23 @@ public actor LoaderStore {
     // MARK: memory
 
     private func touchMemory(_ key: String) {
-        if let index = memoryOrder.lastIndex(of: key) { memoryOrder.remove(at: index) }
-        memoryOrder.append(key)
+        guard let entry = memory[key] else { return }
+        keysByTick.removeValue(forKey: entry.tick)
+        memory[key]?.tick = nextTick
+        keysByTick[nextTick] = key
+        nextTick += 1
     }
 
     private func putMemory(_ loader: StoredLoader) {
         guard loader.byteCount <= memoryLimit else { return }
-        if let old = memory[loader.key] { memoryBytes -= old.byteCount }
-        memory[loader.key] = loader
+        if let old = memory[loader.key] { memoryBytes -= old.loader.byteCount }
+        memory[loader.key] = (loader, memory[loader.key]?.tick ?? nextTick)
         memoryBytes += loader.byteCount
         touchMemory(loader.key)
-        while memoryBytes > memoryLimit, let oldest = memoryOrder.first {
-            memoryOrder.removeFirst()
-            if let evicted = memory.removeValue(forKey: oldest) { memoryBytes -= evicted.byteCount }
+        while memoryBytes > memoryLimit && oldestTick < nextTick {
+            defer { oldestTick += 1 }
+            guard let oldest = keysByTick.removeValue(forKey: oldestTick) else { continue }
+            if let evicted = memory.removeValue(forKey: oldest) { memoryBytes -= evicted.loader.byteCount }
         }
     }
 
@@ -114,8 +121,11 @@ public actor LoaderStore {
     }
 
     private func drainWrites() async {
-        while !writeQueue.isEmpty {
-            let key = writeQueue.removeFirst()
+        var next = 0
+        defer { writeQueue.removeAll() }
+        while next < writeQueue.count {
+            let key = writeQueue[next]
+            next += 1
             guard let loader = pendingWrites[key] else { continue }
             let path = file(key)
             let written = await Self.write(loader, to: path)

@@ -75,4 +75,22 @@ struct LoaderStoreTests {
         #expect(await store.get(Self.loader(9).key) != nil)
         #expect(await store.get(Self.loader(0).key) == nil)
     }
+
+    @Test("the memory limit evicts the least recently used loader; a use counts")
+    func memoryLRU() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let size = Self.loader(10).byteCount  // the largest of these
+        let store = LoaderStore(directory: path, memoryLimit: 3 * size, diskLimit: 0, logger: Logger(label: "test"))
+        try await store.open()
+        for index in 0..<3 { await store.put(Self.loader(index)) }
+        #expect(await store.get(Self.loader(0).key) != nil)  // 0 is now the most recent
+        await store.put(Self.loader(3))
+        #expect(await store.memoryUsage.entries == 3)
+        #expect(await store.get(Self.loader(1).key) == nil)
+        for index in [0, 2, 3] { #expect(await store.get(Self.loader(index).key) != nil, "loader \(index)") }
+        for index in 4..<40 { await store.put(Self.loader(index)) }
+        #expect(await store.memoryUsage.entries == 3)
+        for index in 37..<40 { #expect(await store.get(Self.loader(index).key) != nil, "loader \(index)") }
+    }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import LskelTestSupport
+import Testing
+@testable import LskelEngine
+
+/// The manifest's fast encoder writes exactly what Foundation's JSONEncoder writes.
+@Suite("Manifest encoding")
+struct ManifestEncodingTests {
+    static func expectSame(_ manifest: Manifest, _ comment: Comment) throws {
+        let fast = try ManifestJSON.encode(manifest)
+        let reference = try ManifestJSON.foundationEncode(manifest)
+        if fast != reference {
+            let index = (0..<min(fast.count, reference.count)).first { fast[$0] != reference[$0] } ?? min(fast.count, reference.count)
+            let context = { (bytes: [UInt8]) in String(decoding: bytes[max(0, index - 80)..<min(bytes.count, index + 80)], as: UTF8.self) }
+            Issue.record("\(comment): differs at byte \(index):\nfast:\n\(context(fast))\nFoundation:\n\(context(reference))")
+        }
+        // And it reads back to the same manifest.
+        #expect(try ManifestJSON.decode(fast) == manifest, comment)
+    }
+
+    @Test("every fixture's manifest, with the host profile and with a full request profile")
+    func fixtures() throws {
+        var profile = Fixtures.hostProfile
+        profile.kconfig = "CONFIG_HZ=250\nCONFIG_BPF_SYSCALL=y\nCONFIG_DEFAULT_HOSTNAME=\"lskel/host\"\n"
+        var compared = 0
+        for fixture in Fixtures.supported {
+            for (label, target) in [("host", Fixtures.hostProfile), ("request", profile)] {
+                let manifest: Manifest
+                do {
+                    manifest = try LoaderGenerator.generateWithManifest(
+                        object: try Fixtures.bytes(fixture), objectName: "\(fixture).bpf.o",
+                        name: Fixtures.skeletonName(fixture), profile: target).manifest
+                } catch {
+                    print("\(fixture), \(label) profile: not generated (\(error))")
+                    continue
+                }
+                try Self.expectSame(manifest, "\(fixture), \(label) profile")
+                compared += 1
+            }
+        }
+        #expect(compared >= Fixtures.supported.count + 4, "only \(compared) manifests compared")
+    }
+
+    @Test("strings that need escaping, unusual keys and empty containers")
+    func hostileStrings() throws {
+        let (_, base) = try LoaderGenerator.generateWithManifest(
+            object: try Fixtures.bytes("kconfig"), objectName: "kconfig.bpf.o", name: "kconfig_bpf", profile: Fixtures.hostProfile)
+        var manifest = base
+        manifest.object.name = "a \"quoted\" \\ back/slash\ttab\nnewline \u{1}\u{1f}\u{7f} é 漢字 🐝.bpf.o"
+        manifest.profile.kconfigValues = ["CONFIG_X": "\"y\"", "camelCaseKey": "v", "snake_key": "", "": "empty key"]
+        manifest.profile.maxEntries = .init(value: ["myMapName": 1, "URLMap": 2], consumed: true, source: "request")
+        manifest.warnings = []
+        try Self.expectSame(manifest, "escapes")
+    }
+}
