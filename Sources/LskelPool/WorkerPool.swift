@@ -15,6 +15,9 @@ public struct WorkerResult: Sendable {
 
 /// Counters for metrics and tests.
 public struct WorkerPoolStats: Sendable, Equatable {
+    /// Fork servers started: the first, and one after each that died.
+    public var forkServerStarts = 0
+    /// Job processes forked.
     public var spawned = 0
     public var completed = 0
     public var killedTimeout = 0
@@ -191,6 +194,7 @@ public actor WorkerPool {
         starting = task
         defer { starting = nil }
         let started = try await task.value
+        counters.forkServerStarts += 1
         if closed {
             await Self.onThread { started.shutdown() }
             throw WorkerError.shuttingDown

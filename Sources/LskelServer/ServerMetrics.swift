@@ -8,6 +8,7 @@ public final class ServerMetrics: Sendable {
     let cacheHits: Counter
     let cacheMisses: Counter
     let workerSpawns: Counter
+    let forkServerStarts: Counter
     let workerKills: Counter
     let workerCrashes: Counter
     let workerContained: Counter
@@ -24,7 +25,9 @@ public final class ServerMetrics: Sendable {
             help: "Time to generate one loader in a sandboxed worker")
         cacheHits = registry.makeCounter(name: "lskeld_cache_hits_total", help: "Requests answered from the content-addressed store")
         cacheMisses = registry.makeCounter(name: "lskeld_cache_misses_total", help: "Requests that needed a generation")
-        workerSpawns = registry.makeCounter(name: "lskeld_worker_spawns_total", help: "Worker processes started")
+        workerSpawns = registry.makeCounter(name: "lskeld_worker_spawns_total", help: "Worker processes forked for jobs")
+        forkServerStarts = registry.makeCounter(name: "lskeld_fork_server_starts_total",
+                                                help: "Sandboxed fork servers started: the first, and one after each that died")
         workerKills = registry.makeCounter(name: "lskeld_worker_kills_total", help: "Workers killed at the deadline or the output cap")
         workerCrashes = registry.makeCounter(name: "lskeld_worker_crashes_total", help: "Workers that crashed or failed")
         workerContained = registry.makeCounter(name: "lskeld_worker_contained_total", help: "Workers stopped by seccomp or resource limits")
@@ -46,6 +49,7 @@ public final class ServerMetrics: Sendable {
         let previous = seen.exchange(stats)
         func delta(_ now: Int, _ before: Int) -> Int64 { Int64(max(0, now - before)) }
         workerSpawns.increment(by: delta(stats.spawned, previous.spawned))
+        forkServerStarts.increment(by: delta(stats.forkServerStarts, previous.forkServerStarts))
         workerKills.increment(by: delta(stats.killedTimeout + stats.killedOutput, previous.killedTimeout + previous.killedOutput))
         workerCrashes.increment(by: delta(stats.crashed, previous.crashed))
         workerContained.increment(by: delta(stats.forbiddenSyscalls + stats.limitExceeded, previous.forbiddenSyscalls + previous.limitExceeded))

@@ -159,6 +159,7 @@ struct WorkerPoolTests {
         }
         let second = try #require(await pool.serverPID)
         #expect(second != first)
+        #expect(await pool.stats.forkServerStarts == 2)
         #expect(Self.processTree(first).isEmpty, "left of the first server: \(Self.processTree(first))")
         await pool.shutdown()
         #expect(Self.processTree(second).isEmpty, "left of the second server: \(Self.processTree(second))")

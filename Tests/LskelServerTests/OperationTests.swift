@@ -257,7 +257,10 @@ struct OperationTests {
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
-                #expect(String(buffer: response.body).contains("lskeld_workers_warm"))
+                let text = String(buffer: response.body)
+                #expect(text.contains("lskeld_workers_warm"))
+                // The pool's fork server started once.
+                #expect(text.contains("lskeld_fork_server_starts_total 1"), "\(text.prefix(2000))")
             }
         }
     }
