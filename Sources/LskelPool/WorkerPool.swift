@@ -104,13 +104,25 @@ public actor WorkerPool {
         running += 1
         defer { release() }
 
-        let worker = try await takeWorker()
-        replenish()
         let requestJSON = try JSONCoding.encoder.encode(request)
         let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [Array(requestJSON), object])
         let configuration = configuration
-        let outcome = await Self.onThread {
-            worker.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
+        let first = try await takeWorker()
+        var worker = first
+        replenish()
+        var outcome = await Self.onThread {
+            first.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
+        }
+        if outcome.serverGone && !closed {
+            // The fork server died under the job (a job cannot kill it: the job filter
+            // forbids kill), so this is not the object's doing; a job is idempotent,
+            // so it runs once more on a new server.
+            let retry = try await takeWorker()
+            worker = retry
+            replenish()
+            outcome = await Self.onThread {
+                retry.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
+            }
         }
         averageJobSeconds = averageJobSeconds * 0.9 + outcome.elapsed * 0.1
         do {
@@ -167,7 +179,13 @@ public actor WorkerPool {
         }
         guard let server else { throw WorkerError.shuttingDown }
         counters.spawned += 1
-        return try server.fork()
+        do {
+            return try server.fork()
+        } catch {
+            // It died since its reader last looked: start another and fork from that.
+            warm = []
+            return try await startServer().fork()
+        }
     }
 
     /// Keeps `warmWorkers` jobs forked and waiting. Forking is one message to
