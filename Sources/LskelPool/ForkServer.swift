@@ -239,37 +239,3 @@ struct ForkMessage {
         self.job = job
     }
 }
-
-/// How a forked job ended, as the fork server saw it.
-enum JobExitStatus: Sendable, Equatable {
-    /// A waitpid status.
-    case status(Int32)
-    case forkFailed(errno: Int32)
-    /// The fork server exited (and with it every job).
-    case serverGone
-}
-
-/// Where the reader thread leaves a job's exit for the thread running it.
-final class JobExit: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var value: JobExitStatus?
-
-    func finish(_ status: JobExitStatus) {
-        condition.lock()
-        value = status
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The exit, or nil if it did not come before `deadline` (monotonic seconds).
-    func wait(until deadline: Double) -> JobExitStatus? {
-        condition.lock()
-        defer { condition.unlock() }
-        while value == nil {
-            let remaining = deadline - ForkedWorker.now()
-            if remaining <= 0 { break }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining))
-        }
-        return value
-    }
-}
