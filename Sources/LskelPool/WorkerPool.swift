@@ -106,23 +106,16 @@ public actor WorkerPool {
 
         let requestJSON = try JSONCoding.encoder.encode(request)
         let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [Array(requestJSON), object])
-        let configuration = configuration
-        let first = try await takeWorker()
-        var worker = first
+        var worker = try await takeWorker()
         replenish()
-        var outcome = await Self.onThread {
-            first.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
-        }
+        var outcome = await run(worker, frame)
         if outcome.serverGone && !closed {
             // The fork server died under the job (a job cannot kill it: the job filter
             // forbids kill), so this is not the object's doing; a job is idempotent,
             // so it runs once more on a new server.
-            let retry = try await takeWorker()
-            worker = retry
+            worker = try await takeWorker()
             replenish()
-            outcome = await Self.onThread {
-                retry.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
-            }
+            outcome = await run(worker, frame)
         }
         averageJobSeconds = averageJobSeconds * 0.9 + outcome.elapsed * 0.1
         do {
@@ -132,6 +125,14 @@ public actor WorkerPool {
         } catch let error as WorkerError {
             count(error)
             throw error
+        }
+    }
+
+    /// Sends one request frame to a forked job on a blocking thread.
+    private func run(_ worker: ForkedWorker, _ frame: [UInt8]) async -> ForkedWorker.Outcome {
+        let configuration = configuration
+        return await Self.onThread {
+            worker.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
         }
     }
 
