@@ -47,6 +47,11 @@ public struct Upload: Sendable {
                 throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
                               detail: "multipart/form-data without a boundary parameter")
             }
+            // RFC 2046: 1 to 70 characters (MultipartKit traps on an empty one).
+            guard (1...70).contains(boundary.utf8.count) else {
+                throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
+                              detail: "the multipart boundary must be 1 to 70 characters, not \(boundary.utf8.count)")
+            }
             try upload.parseMultipart(bytes, boundary: boundary, maxObjects: maxObjects)
         case "application/x-tar" where allowTar:
             do {
@@ -72,6 +77,10 @@ public struct Upload: Sendable {
     }
 
     mutating func parseMultipart(_ bytes: [UInt8], boundary: String, maxObjects: Int) throws {
+        if let offset = Self.nonASCIIHeaderName(in: bytes, boundary: boundary) {
+            throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
+                          detail: "the multipart body has a part header whose name is not ASCII (byte \(offset)); header names are tokens")
+        }
         let parser = MultipartParser(boundary: boundary)
         var parts: [(headers: [String: String], body: [UInt8])] = []
         var headers: [String: String] = [:]
@@ -102,6 +111,40 @@ public struct Upload: Sendable {
             } else if GenerationParameters.names.contains(name) {
                 fields.append((name, String(decoding: part.body, as: UTF8.self)))
             }
+        }
+    }
+
+    /// The offset of a byte above 0x7f in a part's header name, if any.
+    /// MultipartKit 4.7 looks such a byte up in a 128-entry table and traps,
+    /// which would take the whole service down; no such body reaches it.
+    static func nonASCIIHeaderName(in bytes: [UInt8], boundary: String) -> Int? {
+        let marker = Array("--\(boundary)".utf8)
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), colon = UInt8(ascii: ":")
+        return bytes.withUnsafeBufferPointer { body -> Int? in
+            guard let base = body.baseAddress else { return nil }
+            var index = 0
+            while index + marker.count <= body.count {
+                guard body[index] == marker[0], memcmp(base + index, marker, marker.count) == 0 else {
+                    index += 1
+                    continue
+                }
+                // Past the boundary line, then each header line up to the empty one.
+                var cursor = index + marker.count
+                while cursor < body.count && body[cursor] != lf { cursor += 1 }
+                cursor += 1
+                while cursor < body.count {
+                    if body[cursor] == cr || body[cursor] == lf { break }  // the empty line: the body follows
+                    var inName = true
+                    while cursor < body.count && body[cursor] != lf {
+                        if body[cursor] == colon { inName = false }
+                        if inName && body[cursor] > 0x7f { return cursor }
+                        cursor += 1
+                    }
+                    cursor += 1
+                }
+                index += marker.count
+            }
+            return nil
         }
     }
 
