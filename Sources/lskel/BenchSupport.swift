@@ -117,6 +117,8 @@ struct HTTPLoad {
         var p50Ms: Double
         var p99Ms: Double
         var errors: Int
+        /// p50 of each object's requests, by object file name.
+        var p50MsByObject: [String: Double]
     }
 
     /// Sends `requests` POSTs spread over `concurrency` connections; `skeleton(i)` names request i.
@@ -133,7 +135,7 @@ struct HTTPLoad {
                     let begin = Spawn.now()
                     let status = (try? connection.send(method: "POST", path: path, body: payload.bytes,
                                                        contentType: "application/octet-stream")) ?? 0
-                    latencies.add(Spawn.now() - begin, ok: status == 200)
+                    latencies.add(Spawn.now() - begin, ok: status == 200, key: payload.name)
                 }
                 latencies.done()
             }
@@ -143,7 +145,8 @@ struct HTTPLoad {
         let elapsed = Spawn.now() - start
         let values = latencies.values
         return Result(requests: requests, seconds: elapsed, perSecond: Double(requests) / elapsed,
-                      p50Ms: percentile(values, 0.5) * 1000, p99Ms: percentile(values, 0.99) * 1000, errors: latencies.errors)
+                      p50Ms: percentile(values, 0.5) * 1000, p99Ms: percentile(values, 0.99) * 1000, errors: latencies.errors,
+                      p50MsByObject: latencies.valuesByKey.mapValues { percentile($0, 0.5) * 1000 })
     }
 }
 
@@ -162,13 +165,15 @@ final class Counter: @unchecked Sendable {
 
 final class Collector: @unchecked Sendable {
     private(set) var values: [Double] = []
+    private(set) var valuesByKey: [String: [Double]] = [:]
     private(set) var errors = 0
     private var finished = 0
     private let condition = NSCondition()
 
-    func add(_ value: Double, ok: Bool) {
+    func add(_ value: Double, ok: Bool, key: String) {
         condition.lock()
         values.append(value)
+        valuesByKey[key, default: []].append(value)
         if !ok { errors += 1 }
         condition.unlock()
     }
@@ -222,12 +227,16 @@ struct BenchReport: Codable {
 
     var table: String {
         func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
-        var out = "machine: \(machine)\n\nper object (median of runs, ms)\n"
-        out += "object                    bpftool   lskel gen  in-process  bpftool/gen\n"
+        let uncachedByObject = http.first { $0.kind == "uncached" && $0.concurrency == 1 }?.result.p50MsByObject ?? [:]
+        var out = "machine: \(machine)\n\nper object (median of runs, ms; http: uncached p50 at concurrency 1)\n"
+        out += "object                    bpftool   lskel gen  in-process  bpftool/gen      http  http/bpftool\n"
         for row in perObject {
+            let httpMs = uncachedByObject[row.object]
             out += row.object.padding(toLength: 24, withPad: " ", startingAt: 0)
                 + "  " + f(row.bpftoolMs).leftAligned(8) + "  " + f(row.lskelGenMs).leftAligned(9)
-                + "  " + f(row.inProcessMs, 3).leftAligned(10) + "  " + f(row.bpftoolMs / max(row.lskelGenMs, 0.001)).leftAligned(11) + "\n"
+                + "  " + f(row.inProcessMs, 3).leftAligned(10) + "  " + f(row.bpftoolMs / max(row.lskelGenMs, 0.001)).leftAligned(11)
+                + "  " + (httpMs.map { f($0) } ?? "-").leftAligned(8)
+                + "  " + (httpMs.map { f($0 / max(row.bpftoolMs, 0.001)) } ?? "-").leftAligned(12) + "\n"
         }
         out += "\nlskeld over loopback\n"
         out += "kind       concurrency  requests  per second    p50 ms    p99 ms  errors\n"
@@ -240,7 +249,12 @@ struct BenchReport: Codable {
         let uncachedP50 = http.first { $0.kind == "uncached" && $0.concurrency == 1 }?.result.p50Ms ?? 0
         out += "\nratios\n"
         out += "bpftool / lskel gen (median of objects): \(f(bpftoolMedianMs / max(genMedianMs, 0.001)))\n"
-        out += "uncached HTTP p50 / bpftool (target <= 0.25): \(f(uncachedP50 / max(bpftoolMedianMs, 0.001)))\n"
+        out += "uncached HTTP p50 / bpftool (target <= 0.25): \(f(uncachedP50 / max(bpftoolMedianMs, 0.001))) overall"
+        let perObjectRatios = perObject.compactMap { row in uncachedByObject[row.object].map { $0 / max(row.bpftoolMs, 0.001) } }
+        if let low = perObjectRatios.min(), let high = perObjectRatios.max() {
+            out += ", \(f(low)) to \(f(high)) per object"
+        }
+        out += "\n"
         out += "\npeak memory\n"
         if let server = serverPeakRSSKiB { out += "lskeld: \(server / 1024) MiB\n" }
         if let worst = workerPeakRSSKiB.max(by: { $0.value < $1.value }) {
