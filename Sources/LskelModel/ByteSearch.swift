@@ -1,5 +1,30 @@
 import Glibc
 
+/// Substring search on bytes: `memchr` to the next candidate first byte, then
+/// `memcmp`. Log scanning and the multipart pre-check use it.
+public enum ByteSearch {
+    /// The offset of the first occurrence of `pattern` in `bytes` at or after `start`.
+    ///
+    ///     ByteSearch.firstIndex(of: Array("--b".utf8), in: buffer)  // 0 for "--b\r\n..."
+    public static func firstIndex(of pattern: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>,
+                                  from start: Int = 0) -> Int? {
+        guard let first = pattern.first else { return start <= bytes.count ? start : nil }
+        guard let base = bytes.baseAddress, let patternBase = pattern.baseAddress, start >= 0 else { return nil }
+        var index = start
+        while index + pattern.count <= bytes.count {
+            guard let hit = memchr(base + index, Int32(first), bytes.count - pattern.count + 1 - index) else { return nil }
+            index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + index, patternBase, pattern.count) == 0 { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    public static func firstIndex(of pattern: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
+        pattern.withUnsafeBufferPointer { firstIndex(of: $0, in: bytes, from: start) }
+    }
+}
+
 extension String {
     /// Whether `needle` occurs in the string, compared as UTF-8 bytes. Log scanning uses it: `contains(_:)` on `String` goes
     /// through Unicode-aware generic searching and costs far more per line.
@@ -9,19 +34,7 @@ extension String {
         var haystack = self
         var needle = needle
         return haystack.withUTF8 { hay in
-            needle.withUTF8 { pattern in
-                guard let first = pattern.first else { return true }
-                guard hay.count >= pattern.count, let hayBase = hay.baseAddress, let patternBase = pattern.baseAddress else {
-                    return false
-                }
-                var index = 0
-                let last = hay.count - pattern.count
-                while index <= last {
-                    if hay[index] == first && memcmp(hayBase + index, patternBase, pattern.count) == 0 { return true }
-                    index += 1
-                }
-                return false
-            }
+            needle.withUTF8 { ByteSearch.firstIndex(of: $0, in: hay) != nil }
         }
     }
 }

@@ -121,13 +121,9 @@ public struct Upload: Sendable {
         let marker = Array("--\(boundary)".utf8)
         let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), colon = UInt8(ascii: ":")
         return bytes.withUnsafeBufferPointer { body -> Int? in
-            guard let base = body.baseAddress else { return nil }
             var index = 0
-            while index + marker.count <= body.count {
-                guard body[index] == marker[0], memcmp(base + index, marker, marker.count) == 0 else {
-                    index += 1
-                    continue
-                }
+            while let found = ByteSearch.firstIndex(of: marker, in: body, from: index) {
+                index = found
                 // Past the boundary line, then each header line up to the empty one.
                 var cursor = index + marker.count
                 while cursor < body.count && body[cursor] != lf { cursor += 1 }

@@ -16,18 +16,23 @@ struct LoaderStoreTests {
 
     static func directory() -> String { NSTemporaryDirectory() + "lskel-store-\(UUID().uuidString)" }
 
+    /// A store on `path`, opened (indexing what is already there).
+    static func openStore(_ path: String, memoryLimit: Int = 1 << 20, diskLimit: Int = 1 << 20) async throws -> LoaderStore {
+        let store = LoaderStore(directory: path, memoryLimit: memoryLimit, diskLimit: diskLimit, logger: Logger(label: "test"))
+        try await store.open()
+        return store
+    }
+
     @Test("loaders written in the background are read back by a new store, byte for byte")
     func roundTrip() async throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let first = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
-        try await first.open()
+        let first = try await Self.openStore(path)
         for index in 0..<20 { await first.put(Self.loader(index)) }
         await first.flush()
         #expect(await first.diskUsage.entries == 20)
 
-        let second = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
-        try await second.open()
+        let second = try await Self.openStore(path)
         #expect(await second.diskUsage.entries == 20)
         for index in 0..<20 {
             let expected = Self.loader(index)
@@ -42,8 +47,7 @@ struct LoaderStoreTests {
     func truncated() async throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let first = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
-        try await first.open()
+        let first = try await Self.openStore(path)
         let loader = Self.loader(7)
         await first.put(loader)
         await first.flush()
@@ -53,8 +57,7 @@ struct LoaderStoreTests {
         let leftover = "\(path)/loaders/\(loader.key.prefix(2))/.tmp-leftover"
         FileManager.default.createFile(atPath: leftover, contents: Data([1, 2, 3]))
 
-        let second = LoaderStore(directory: path, memoryLimit: 1 << 20, diskLimit: 1 << 20, logger: Logger(label: "test"))
-        try await second.open()
+        let second = try await Self.openStore(path)
         #expect(!FileManager.default.fileExists(atPath: leftover))
         #expect(await second.get(loader.key) == nil)
         #expect(!FileManager.default.fileExists(atPath: file))
@@ -66,8 +69,7 @@ struct LoaderStoreTests {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
         // Each file is a little over 4 KiB: a 20 KiB limit keeps four.
-        let store = LoaderStore(directory: path, memoryLimit: 0, diskLimit: 20 << 10, logger: Logger(label: "test"))
-        try await store.open()
+        let store = try await Self.openStore(path, memoryLimit: 0, diskLimit: 20 << 10)
         for index in 0..<10 { await store.put(Self.loader(index, size: 4000)) }
         await store.flush()
         let usage = await store.diskUsage
@@ -81,8 +83,7 @@ struct LoaderStoreTests {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let size = Self.loader(10).byteCount  // the largest of these
-        let store = LoaderStore(directory: path, memoryLimit: 3 * size, diskLimit: 0, logger: Logger(label: "test"))
-        try await store.open()
+        let store = try await Self.openStore(path, memoryLimit: 3 * size, diskLimit: 0)
         for index in 0..<3 { await store.put(Self.loader(index)) }
         #expect(await store.get(Self.loader(0).key) != nil)  // 0 is now the most recent
         await store.put(Self.loader(3))
