@@ -209,6 +209,8 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 				} else {
 					slot->pid = pid;
 					slot->job = message.job;
+					/* Started: the service replaces a server that stops saying so. */
+					send_message(control, 's', pid, message.job);
 				}
 			}
 			for (i = 0; i < 3; i++)

@@ -3,10 +3,13 @@
 #include "lskel_sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -97,4 +100,65 @@ void lskel_hostile_segv(void)
 	volatile int *p = (volatile int *)16;
 
 	*p = 1;
+}
+
+int lskel_hostile_limit_server(uint64_t files, char *out, size_t out_len)
+{
+	/* The fork server is PID 1: with too few descriptors it could take no
+	 * more jobs, with none it would exit. */
+	struct rlimit limit = { files, files };
+	long ret = syscall(SYS_prlimit64, 1, RLIMIT_NOFILE, &limit, NULL);
+
+	snprintf(out, out_len, "prlimit64(1) returned %ld (%s)", ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
+}
+
+int lskel_hostile_signal_owner(char *out, size_t out_len)
+{
+	/* Make our stdout signal PID 1 with SIGKILL on every write. */
+	long ret = syscall(SYS_fcntl, STDOUT_FILENO, F_SETOWN, 1);
+
+	if (ret == 0)
+		ret = syscall(SYS_fcntl, STDOUT_FILENO, F_SETSIG, SIGKILL);
+	if (ret == 0)
+		ret = syscall(SYS_fcntl, STDOUT_FILENO, F_SETFL, O_ASYNC);
+	snprintf(out, out_len, "fcntl(F_SETOWN, F_SETSIG, O_ASYNC) returned %ld (%s)", ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
+}
+
+int lskel_hostile_async_stdout(char *out, size_t out_len)
+{
+	long ret = syscall(SYS_fcntl, STDOUT_FILENO, F_SETFL, O_ASYNC | O_NONBLOCK);
+
+	snprintf(out, out_len, "fcntl(F_SETFL, O_ASYNC) returned %ld (%s)", ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
+}
+
+int lskel_hostile_renice_server(char *out, size_t out_len)
+{
+	long ret = syscall(SYS_setpriority, PRIO_PROCESS, 1, 19);
+
+	snprintf(out, out_len, "setpriority(1) returned %ld (%s)", ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
+}
+
+int lskel_hostile_pin_server(char *out, size_t out_len)
+{
+	cpu_set_t set;
+	long ret;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ret = syscall(SYS_sched_setaffinity, 1, sizeof(set), &set);
+	snprintf(out, out_len, "sched_setaffinity(1) returned %ld (%s)", ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
+}
+
+int lskel_hostile_peek_server(char *out, size_t out_len)
+{
+	cpu_set_t set;
+	long ret = syscall(SYS_sched_getaffinity, 1, sizeof(set), &set);
+
+	snprintf(out, out_len, "sched_getaffinity(1) returned %ld (%s)", ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
 }

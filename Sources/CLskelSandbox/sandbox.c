@@ -163,9 +163,20 @@ static const int job_syscalls[] = {
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(getpid),
 	SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom), SCMP_SYS(memfd_create),
-	SCMP_SYS(ftruncate), SCMP_SYS(uname), SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(getrlimit),
-	SCMP_SYS(prlimit64), SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_yield), SCMP_SYS(sigaltstack),
-	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
+	SCMP_SYS(ftruncate), SCMP_SYS(uname), SCMP_SYS(dup), SCMP_SYS(getrlimit),
+	SCMP_SYS(sched_yield), SCMP_SYS(sigaltstack), SCMP_SYS(access), SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2),
+	/* glibc's qsort asks for the physical memory size (sysconf(_SC_PHYS_PAGES))
+	 * the first time it sorts more than a little: machine-wide and read-only. */
+	SCMP_SYS(sysinfo),
+};
+
+/* The fcntl commands the pipeline uses. Left out on purpose: F_SETOWN,
+ * F_SETOWN_EX and F_SETSIG (a descriptor that signals another process),
+ * leases, notifications and pipe resizing. */
+static const int job_fcntl_commands[] = {
+	F_GETFD, F_SETFD, F_GETFL, F_DUPFD, F_DUPFD_CLOEXEC, F_GETLK, F_SETLK, F_SETLKW,
+	F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_ADD_SEALS, F_GET_SEALS,
 };
 
 /* What the fork server adds for itself: forking jobs, receiving their
@@ -190,6 +201,19 @@ static int install_seccomp(bool fork_server)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, job_syscalls[i], 0);
 	for (i = 0; fork_server && !err && i < sizeof(fork_server_syscalls) / sizeof(fork_server_syscalls[0]); i++)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, fork_server_syscalls[i], 0);
+	for (i = 0; !err && i < sizeof(job_fcntl_commands) / sizeof(job_fcntl_commands[0]); i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)job_fcntl_commands[i]));
+	/* F_SETFL, but never O_ASYNC (signals to the descriptor's owner). */
+	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2,
+					   SCMP_A1(SCMP_CMP_EQ, F_SETFL),
+					   SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, 0));
+	/* Limits and CPU affinity of this process only (pid 0): another
+	 * process's limits would let a job starve the fork server of
+	 * descriptors or end it. */
+	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_EQ, 0));
+	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_getaffinity), 1,
+					   SCMP_A0(SCMP_CMP_EQ, 0));
 	/* fork() only: no new namespaces, no threads. */
 	if (fork_server && !err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
@@ -205,9 +229,15 @@ static int install_seccomp(bool fork_server)
 	/* isatty() on the standard streams. */
 	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 					   SCMP_A1(SCMP_CMP_EQ, 0x5401 /* TCGETS */));
-	/* abort() signals itself (this process: the filter is built where it applies). */
-	err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-					   SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	/* abort() signals itself (this process: the filter is built where it
+	 * applies). The fork server's own filter does not pin the pid, or the
+	 * filter each job stacks on it could never match: the server may kill()
+	 * its jobs anyway, and each job pins its own pid. */
+	if (fork_server)
+		err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 0);
+	else
+		err = err ? err : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+						   SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	err = err ? err : seccomp_load(ctx);
 	seccomp_release(ctx);
 	return err;

@@ -41,8 +41,22 @@ public enum SkeletonName {
         guard !isDigit(first), bytes.allSatisfy({ sanitized($0) == $0 }) else {
             throw GenerationError(.invalidName, "the skeleton name '\(name)' is not a C identifier; give one with --name")
         }
+        guard !cKeywords.contains(name) else {
+            throw GenerationError(.invalidName, "the skeleton name '\(name)' is a C keyword, so the header would not compile; give another with --name")
+        }
         return name
     }
+
+    /// Keywords of C11 and C23 (and their underscore spellings): none of them names a struct.
+    public static let cKeywords: Set<String> = [
+        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+        "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+        "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
+        "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+        "_Static_assert", "_Thread_local", "alignas", "alignof", "bool", "constexpr", "false", "nullptr",
+        "static_assert", "thread_local", "true", "typeof", "typeof_unqual", "_BitInt", "_Decimal32", "_Decimal64",
+        "_Decimal128", "asm", "__asm__", "__attribute__", "__typeof__", "__inline",
+    ]
 
     /// bpftool's `sanitize_identifier` for one byte.
     public static func sanitized(_ byte: UInt8) -> UInt8 {

@@ -101,9 +101,10 @@ public struct TargetProfile: Sendable, Hashable, Codable {
         var current: UInt32? = nil
         for byte in release.utf8 {
             if byte >= 0x30 && byte <= 0x39 {
-                let (next, overflow) = (current ?? 0).multipliedReportingOverflow(by: 10)
-                guard !overflow else { return nil }
-                current = next + UInt32(byte - 0x30)
+                let (shifted, overflow) = (current ?? 0).multipliedReportingOverflow(by: 10)
+                let (next, carry) = shifted.addingReportingOverflow(UInt32(byte - 0x30))
+                guard !overflow, !carry else { return nil }
+                current = next
             } else {
                 guard let value = current else { break }
                 numbers.append(value)

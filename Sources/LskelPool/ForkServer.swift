@@ -163,6 +163,14 @@ final class ForkServer: @unchecked Sendable {
         _ = lock.withLock { exits.removeValue(forKey: job) }
     }
 
+    /// Ends a server that stopped forking jobs: its reader then reports every
+    /// job still waiting as gone. Does not wait.
+    func abandon() {
+        lock.withLock { running = false }
+        _ = Glibc.kill(-pid, SIGKILL)
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+
     /// Stops the server and every job it forked, and waits until the
     /// processes are reaped and the reader thread is done.
     func shutdown() {
@@ -203,10 +211,13 @@ final class ForkServer: @unchecked Sendable {
                 let length = withUnsafeMutableBytes(of: &message) { recv(control, $0.baseAddress, $0.count, 0) }
                 if length < 0 && errno == EINTR { continue }
                 guard length == MemoryLayout<ForkMessage>.size else { break loop }
-                let box = lock.withLock { exits.removeValue(forKey: message.job) }
                 switch UInt8(truncatingIfNeeded: message.kind) {
-                case UInt8(ascii: "x"): box?.finish(.status(message.value))
-                case UInt8(ascii: "f"): box?.finish(.forkFailed(errno: message.value))
+                case UInt8(ascii: "s"):
+                    lock.withLock { exits[message.job] }?.started()
+                case UInt8(ascii: "x"):
+                    lock.withLock { exits.removeValue(forKey: message.job) }?.finish(.status(message.value))
+                case UInt8(ascii: "f"):
+                    lock.withLock { exits.removeValue(forKey: message.job) }?.finish(.forkFailed(errno: message.value))
                 default: break
                 }
             }

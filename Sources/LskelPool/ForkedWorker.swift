@@ -22,6 +22,8 @@ final class ForkedWorker: @unchecked Sendable {
         var outputExceeded: Bool
         /// The fork server went away before the job ended.
         var serverGone: Bool
+        /// The fork server did not fork the job within the fork deadline.
+        var serverUnresponsive = false
         var elapsed: Double
     }
 
@@ -51,8 +53,16 @@ final class ForkedWorker: @unchecked Sendable {
     /// answer frame is in (the job only exits after it); otherwise reads
     /// until the job closes its streams and takes its exit status from the
     /// fork server. Enforces the deadline and the output cap.
-    func run(request: [UInt8], wallSeconds: Double, maxOutputBytes: Int, maxErrorBytes: Int = 64 << 10) -> Outcome {
+    func run(request: [UInt8], wallSeconds: Double, forkSeconds: Double, maxOutputBytes: Int, maxErrorBytes: Int = 64 << 10) -> Outcome {
         let start = Self.now()
+        // A server that no longer forks (a job cannot make it so: see the job
+        // filter) must not cost every request its whole deadline.
+        guard exit.waitStarted(until: start + forkSeconds) else {
+            closeAll()
+            server.forget(job: job)
+            return Outcome(stdout: [], stderr: [], status: -1, timedOut: false, outputExceeded: false,
+                           serverGone: true, serverUnresponsive: true, elapsed: Self.now() - start)
+        }
         let deadline = start + wallSeconds
         var written = 0
         var stdout: [UInt8] = []

@@ -13,6 +13,27 @@ enum JobExitStatus: Sendable, Equatable {
 final class JobExit: @unchecked Sendable {
     private let condition = NSCondition()
     private var value: JobExitStatus?
+    private var forked = false
+
+    /// The fork server said it forked the job.
+    func started() {
+        condition.lock()
+        forked = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Whether the job was forked (or has already ended) by `deadline`.
+    func waitStarted(until deadline: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !forked && value == nil {
+            let remaining = deadline - ForkedWorker.now()
+            if remaining <= 0 { break }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining))
+        }
+        return forked || value != nil
+    }
 
     func finish(_ status: JobExitStatus) {
         condition.lock()

@@ -9,6 +9,9 @@ enum SyscallNames {
         161: "chroot", 165: "mount", 166: "umount2", 169: "reboot", 175: "init_module", 250: "keyctl",
         257: "openat", 272: "unshare", 298: "perf_event_open", 308: "setns", 310: "process_vm_readv",
         311: "process_vm_writev", 321: "bpf", 322: "execveat", 435: "clone3", 437: "openat2",
+        72: "fcntl", 99: "sysinfo", 141: "setpriority", 160: "setrlimit", 200: "tkill", 203: "sched_setaffinity",
+        204: "sched_getaffinity", 234: "tgkill", 251: "ioprio_set", 302: "prlimit64", 424: "pidfd_send_signal",
+        434: "pidfd_open", 438: "pidfd_getfd", 16: "ioctl", 46: "sendmsg", 47: "recvmsg", 61: "wait4",
     ]
 
     static func name(_ number: Int) -> String {

@@ -17,6 +17,8 @@ public struct WorkerResult: Sendable {
 public struct WorkerPoolStats: Sendable, Equatable {
     /// Fork servers started: the first, and one after each that died.
     public var forkServerStarts = 0
+    /// Fork servers replaced because they stopped forking jobs.
+    public var unresponsiveServers = 0
     /// Job processes forked.
     public var spawned = 0
     public var completed = 0
@@ -109,6 +111,10 @@ public actor WorkerPool {
         var worker = try await takeWorker()
         replenish()
         var outcome = await run(worker, frame)
+        if outcome.serverUnresponsive {
+            counters.unresponsiveServers += 1
+            worker.server.abandon()
+        }
         if outcome.serverGone && !closed {
             // The fork server died under the job (a job cannot kill it: the job filter
             // forbids kill), so this is not the object's doing; a job is idempotent,
@@ -132,7 +138,8 @@ public actor WorkerPool {
     private func run(_ worker: ForkedWorker, _ frame: [UInt8]) async -> ForkedWorker.Outcome {
         let configuration = configuration
         return await Self.onThread {
-            worker.run(request: frame, wallSeconds: configuration.wallSeconds, maxOutputBytes: configuration.maxOutputBytes)
+            worker.run(request: frame, wallSeconds: configuration.wallSeconds, forkSeconds: configuration.forkSeconds,
+                       maxOutputBytes: configuration.maxOutputBytes)
         }
     }
 

@@ -12,6 +12,9 @@ public struct WorkerPoolConfiguration: Sendable {
     public var memoryMiB: UInt64 = 256
     public var cpuSeconds: UInt64 = 5
     public var wallSeconds: Double = 5
+    /// How long the fork server may take to fork a job before it is
+    /// replaced (and the job runs on the new one).
+    public var forkSeconds: Double = 1
     public var maxOutputBytes: Int = 64 << 20
     public var maxObjectBytes: Int = 16 << 20
     /// Refuse to start unless every sandbox layer is in force.

@@ -58,6 +58,22 @@ public struct AccessTokens: Sendable {
         }
     }
 
+    /// What an `Authorization` header value earns: the one place the service
+    /// decides it, at the request head (before any body is read) and in the
+    /// API's middleware.
+    public enum Decision: Equatable {
+        case missing
+        case rejected
+        case admitted(Entry)
+    }
+
+    public func decide(authorization: String?) -> Decision {
+        guard let header = authorization, header.utf8.count > 7,
+              header.prefix(7).lowercased() == "bearer " else { return .missing }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return entry(for: token).map(Decision.admitted) ?? .rejected
+    }
+
     /// The entry whose hash matches `token`, compared in constant time.
     public func entry(for token: String) -> Entry? {
         let digest = Array(SHA256.hex(Array(token.utf8)).utf8)

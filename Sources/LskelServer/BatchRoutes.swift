@@ -4,7 +4,7 @@ import Hummingbird
 import LskelModel
 import NIOCore
 
-/// `POST /v1/batch`: several objects (multipart `object` fields, or a tar
+/// `POST /v1/batch` (in the `/v1` group): several objects (multipart `object` fields, or a tar
 /// body) with shared parameters; one answer with a result or a problem per
 /// object. One bad object does not fail the others.
 struct BatchRoutes<Context: RequestContext> {
@@ -13,7 +13,7 @@ struct BatchRoutes<Context: RequestContext> {
 
     func routes() -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
-        routes.post("/v1/batch") { request, context in
+        routes.post("batch") { request, context in
             try await batch(request)
         }
         return routes
@@ -35,34 +35,20 @@ struct BatchRoutes<Context: RequestContext> {
         fields.removeAll { $0.name == "filename" }
         let parameters = try GenerationParameters(fields: fields)
         let format = try LoaderResponses.format(for: request, allowed: [.json, .tar])
-        let outcomes = await withTaskGroup(of: (Int, Outcome).self) { group in
-            for (index, object) in upload.objects.enumerated() {
-                group.addTask {
-                    do {
-                        let (loader, cached) = try await service.loader(for: object, parameters: parameters)
-                        return (index, .loader(loader, cached: cached))
-                    } catch {
-                        return (index, .problem(Problem.from(error)))
-                    }
-                }
-            }
-            var outcomes = [Outcome?](repeating: nil, count: upload.objects.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes.compactMap { $0 }
-        }
+        let outcomes = await run(upload.objects, parameters: parameters)
         switch format {
         case .tar:
             var writer = TarWriter()
-            for (object, outcome) in zip(upload.objects, outcomes) {
-                let stem = LoaderService.safeStem(object.fileName)
+            let stems = upload.objects.map { LoaderService.safeStem($0.fileName) }
+            for ((stem, directory), outcome) in zip(zip(stems, Self.directories(for: stems)), outcomes) {
                 switch outcome {
                 case .loader(let loader, _):
-                    writer.add(name: "\(stem)/\(stem).lskel.h", bytes: loader.header)
-                    writer.add(name: "\(stem)/\(stem).insns.bin", bytes: loader.insns)
-                    writer.add(name: "\(stem)/\(stem).data.bin", bytes: loader.data)
-                    writer.add(name: "\(stem)/\(stem).manifest.json", bytes: loader.manifest)
+                    writer.add(name: "\(directory)/\(stem).lskel.h", bytes: loader.header)
+                    writer.add(name: "\(directory)/\(stem).insns.bin", bytes: loader.insns)
+                    writer.add(name: "\(directory)/\(stem).data.bin", bytes: loader.data)
+                    writer.add(name: "\(directory)/\(stem).manifest.json", bytes: loader.manifest)
                 case .problem(let problem):
-                    writer.add(name: "\(stem)/error.json", bytes: problemJSON(problem))
+                    writer.add(name: "\(directory)/error.json", bytes: problemJSON(problem))
                 }
             }
             return Response(status: .ok, headers: [.contentType: "application/x-tar",
@@ -82,6 +68,57 @@ struct BatchRoutes<Context: RequestContext> {
             }
             let data = (try? JSONSerialization.data(withJSONObject: ["results": results], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    /// Runs the members with at most `concurrency` of them in the pool's queue
+    /// at once: a batch takes its share of the workers, like as many clients,
+    /// and never fills the queue that other clients wait in.
+    func run(_ objects: [UploadedObject], parameters: GenerationParameters) async -> [Outcome] {
+        let window = max(1, configuration.pool.concurrency)
+        return await withTaskGroup(of: (Int, Outcome).self) { group in
+            func start(_ index: Int) {
+                let object = objects[index]
+                group.addTask {
+                    do {
+                        let (loader, cached) = try await service.loader(for: object, parameters: parameters)
+                        return (index, .loader(loader, cached: cached))
+                    } catch {
+                        return (index, .problem(Problem.from(error)))
+                    }
+                }
+            }
+            var next = 0
+            while next < min(window, objects.count) {
+                start(next)
+                next += 1
+            }
+            var outcomes = [Outcome?](repeating: nil, count: objects.count)
+            for await (index, outcome) in group {
+                outcomes[index] = outcome
+                if next < objects.count {
+                    start(next)
+                    next += 1
+                }
+            }
+            return outcomes.compactMap { $0 }
+        }
+    }
+
+    /// A tar directory per member: its file stem, with `-2`, `-3`, ... after
+    /// the first use of a stem (`x`, `x-2`), so members with the same file
+    /// name never write the same paths.
+    static func directories(for stems: [String]) -> [String] {
+        var used = Set<String>()
+        return stems.map { stem in
+            var candidate = stem
+            var suffix = 2
+            while used.contains(candidate) {
+                candidate = "\(stem)-\(suffix)"
+                suffix += 1
+            }
+            used.insert(candidate)
+            return candidate
         }
     }
 

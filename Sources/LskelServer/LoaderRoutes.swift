@@ -1,21 +1,22 @@
 import Hummingbird
 
-/// `POST /v1/loaders`, `GET /v1/loaders/{key}` and `GET /v1/loaders/{key}/{part}`.
+/// `POST /v1/loaders`, `GET /v1/loaders/{key}` and `GET /v1/loaders/{key}/{part}`
+/// (added to the `/v1` group, which carries the API's middleware).
 struct LoaderRoutes<Context: RequestContext> {
     let service: LoaderService
     let configuration: ServerConfiguration
 
     func routes() -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
-        routes.post("/v1/loaders") { request, context in
+        routes.post("loaders") { request, context in
             try await create(request)
         }
-        routes.get("/v1/loaders/:key") { request, context in
+        routes.get("loaders/:key") { request, context in
             let loader = try await service.stored(try context.parameters.require("key"))
             let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar, .manifest])
             return LoaderResponses.response(loader, format: format, cached: true, request: request)
         }
-        routes.get("/v1/loaders/:key/:part") { request, context in
+        routes.get("loaders/:key/:part") { request, context in
             let partName = try context.parameters.require("part")
             guard let part = StoredLoader.Part(rawValue: partName), let format = LoaderResponses.Format(rawValue: part.rawValue) else {
                 throw Problem(.notFound, code: "unknown-part", title: "Not found",

@@ -11,6 +11,7 @@ public final class LoaderService: Sendable {
     public let pool: WorkerPool
     public let store: LoaderStore
     let metrics: ServerMetrics
+    private let flights = SingleFlight<StoredLoader>()
 
     public init(pool: WorkerPool, store: LoaderStore, metrics: ServerMetrics) {
         self.pool = pool
@@ -28,6 +29,15 @@ public final class LoaderService: Sendable {
             return (stored, true)
         }
         metrics.cacheMisses.increment()
+        let (loader, shared) = try await flights.value(for: key) { [self] in
+            try await generate(object, name: name, key: key, parameters: parameters)
+        }
+        if shared { metrics.sharedGenerations.increment() }
+        return (loader, false)
+    }
+
+    /// One generation in a sandboxed worker, stored before it is answered.
+    private func generate(_ object: UploadedObject, name: String, key: String, parameters: GenerationParameters) async throws -> StoredLoader {
         let request = WorkerRequest(name: name, objectName: object.fileName.split(separator: "/").last.map(String.init) ?? object.fileName,
                                     profile: parameters.profile)
         let result: WorkerResult
@@ -47,7 +57,7 @@ public final class LoaderService: Sendable {
                                   manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level,
                                   libbpfLog: result.answer.libbpfLog)
         await store.put(loader)
-        return (loader, false)
+        return loader
     }
 
     /// The download file stem of an uploaded file name, limited to characters
@@ -63,7 +73,7 @@ public final class LoaderService: Sendable {
 
     /// A stored loader by key, or a 404 problem that says to POST again.
     public func stored(_ key: String) async throws -> StoredLoader {
-        guard key.count == 64, key.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+        guard StoredLoader.isKey(key) else {
             throw Problem(.badRequest, code: "invalid-key", title: "Invalid parameter", detail: "'\(key.prefix(80))' is not a loader key (64 hex digits)")
         }
         guard let loader = await store.get(key) else {

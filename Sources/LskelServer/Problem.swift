@@ -19,6 +19,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var detail: String
     public var libbpfLog: [String] = []
     public var retryAfterSeconds: Int?
+    /// Answer with `Connection: close` and read no more of the request: its
+    /// body is unwanted (over the limit, or not authorised).
+    public var closesConnection = false
 
     public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String,
                 libbpfLog: [String] = [], retryAfterSeconds: Int? = nil) {
@@ -58,6 +61,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let data = json(instance: instance, requestID: requestID)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        if closesConnection { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

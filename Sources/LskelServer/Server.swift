@@ -21,26 +21,39 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let store = LoaderStore(directory: configuration.dataDirectory, memoryLimit: configuration.memoryCacheBytes,
                             diskLimit: configuration.diskCacheBytes, logger: logger)
     try await store.open()
-    let metrics = ServerMetrics()
+    let limits = configuration.connections
+    let budget = ConnectionBudget(limit: limits.effectiveMaxConnections())
+    let metrics = ServerMetrics(connections: budget)
     let service = LoaderService(pool: pool, store: store, metrics: metrics)
 
-    let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.info))
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestLogMiddleware(level: .info))
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
-    if let tokens = configuration.tokens {
-        router.add(middleware: TokenMiddleware(tokens: tokens))
-    }
+    router.add(middleware: CanonicalPathMiddleware())
     // The web form, the OpenAPI description and the JSON schemas.
     router.add(middleware: FileMiddleware(configuration.publicDirectory, searchForIndexHtml: true, logger: logger))
-    router.addRoutes(LoaderRoutes(service: service, configuration: configuration).routes())
-    router.addRoutes(BatchRoutes(service: service, configuration: configuration).routes())
     router.addRoutes(OperabilityRoutes(pool: pool, metrics: metrics, publicDirectory: configuration.publicDirectory).routes())
+    // The API: one group, whose middleware every API route runs behind.
+    let api = router.group(RouterPath(APIGroup.name))
+    if let tokens = configuration.tokens {
+        api.add(middleware: TokenMiddleware(tokens: tokens))
+    }
+    api.addRoutes(LoaderRoutes(service: service, configuration: configuration).routes())
+    api.addRoutes(BatchRoutes(service: service, configuration: configuration).routes())
 
     let maxUpload = configuration.maxUploadBytes
+    let tokens = configuration.tokens
+    logger.info("connection limits", metadata: [
+        "max_connections": "\(budget.limit)", "read_header_timeout": "\(limits.readHeaderSeconds)",
+        "read_body_timeout": "\(limits.readBodySeconds)", "idle_timeout": "\(limits.idleSeconds)",
+    ])
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: maxUpload)])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [
+            ExpectContinueHandler(maxBodyBytes: maxUpload, tokens: tokens),
+            ConnectionGuard(limits: limits, budget: budget),
+        ])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lskeld"),
         services: [PoolService(pool: pool, store: store)],
         logger: logger

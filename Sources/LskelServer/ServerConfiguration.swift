@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     /// Directory of the web form and schemas.
     public var publicDirectory = "Public"
     public var pool: WorkerPoolConfiguration
+    /// Timeouts for slow clients and the connection budget.
+    public var connections = ConnectionLimits()
     /// Bearer tokens required on the API, or nil for none.
     public var tokens: AccessTokens?
     /// Without tokens, bind to a non-loopback address only when this is set.

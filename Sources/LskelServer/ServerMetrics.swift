@@ -16,9 +16,17 @@ public final class ServerMetrics: Sendable {
     let queueDepth: Gauge
     let busyWorkers: Gauge
     let warmWorkers: Gauge
+    let unresponsiveServers: Counter
+    let sharedGenerations: Counter
+    let connectionsOpen: Gauge
+    let connectionsEvicted: Counter
+    let connectionsRefused: Counter
+    let connections: ConnectionBudget
     private let seen = Locked(WorkerPoolStats())
+    private let seenConnections = Locked(ConnectionBudget.Counts())
 
-    public init() {
+    init(connections: ConnectionBudget) {
+        self.connections = connections
         generationSeconds = registry.makeValueHistogram(
             name: "lskeld_generation_seconds",
             buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
@@ -35,6 +43,15 @@ public final class ServerMetrics: Sendable {
         queueDepth = registry.makeGauge(name: "lskeld_queue_depth", help: "Jobs waiting for a worker")
         busyWorkers = registry.makeGauge(name: "lskeld_workers_busy", help: "Jobs running in workers")
         warmWorkers = registry.makeGauge(name: "lskeld_workers_warm", help: "Sandboxed workers waiting for a request")
+        unresponsiveServers = registry.makeCounter(name: "lskeld_fork_server_unresponsive_total",
+                                                   help: "Fork servers replaced because they stopped forking jobs")
+        sharedGenerations = registry.makeCounter(name: "lskeld_single_flight_shared_total",
+                                                 help: "Requests answered by a generation another request with the same key had started")
+        connectionsOpen = registry.makeGauge(name: "lskeld_connections_open", help: "Client connections open")
+        connectionsEvicted = registry.makeCounter(name: "lskeld_connections_evicted_total",
+                                                  help: "Idle or slow connections closed to make room under --max-connections")
+        connectionsRefused = registry.makeCounter(name: "lskeld_connections_refused_total",
+                                                  help: "Connections closed at once: every connection was busy with a request")
     }
 
     /// Counts one answered request.
@@ -57,5 +74,11 @@ public final class ServerMetrics: Sendable {
         queueDepth.set(Double(stats.queued))
         busyWorkers.set(Double(stats.busy))
         warmWorkers.set(Double(stats.warm))
+        unresponsiveServers.increment(by: delta(stats.unresponsiveServers, previous.unresponsiveServers))
+        let counts = connections.counts
+        let before = seenConnections.exchange(counts)
+        connectionsEvicted.increment(by: delta(counts.evicted, before.evicted))
+        connectionsRefused.increment(by: delta(counts.refused, before.refused))
+        connectionsOpen.set(Double(connections.open))
     }
 }

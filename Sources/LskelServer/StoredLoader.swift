@@ -37,6 +37,11 @@ public struct StoredLoader: Sendable {
 
     /// The content address: SHA-256 over the generator version, the skeleton
     /// name, the profile (canonical JSON) and the object bytes, each length-prefixed.
+    /// Whether `text` has the form of a key: 64 lowercase hex digits.
+    public static func isKey(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
     public static func key(object: [UInt8], name: String, profile: TargetProfile, generatorVersion: String) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

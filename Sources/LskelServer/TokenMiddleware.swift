@@ -3,9 +3,11 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// Requires a bearer token from the tokens file on the API (`/v1/...`) and
-/// limits each token's request rate. The web form, health, readiness and
-/// metrics stay open. Tokens are never logged or echoed.
+/// Requires a bearer token from the tokens file and limits each token's
+/// request rate. It is the middleware of the `/v1` route group, so it guards
+/// every API route whatever the spelling of the path that reached it; the web
+/// form, health, readiness and metrics are outside the group and stay open.
+/// Tokens are never logged or echoed.
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: AccessTokens
     let buckets: RateBuckets
@@ -16,28 +18,30 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        let instance = request.uri.path
+        switch tokens.decide(authorization: request.headers[.authorization]) {
+        case .missing:
             var problem = Problem(.unauthorized, code: "token-required", title: "Unauthorized",
                                   detail: "this service requires a bearer token: send 'Authorization: Bearer <token>'")
-            problem.retryAfterSeconds = nil
-            var response = problem.render(instance: request.uri.path, requestID: context.id)
+            problem.closesConnection = request.hasBody
+            var response = problem.render(instance: instance, requestID: context.id)
             response.headers[.wwwAuthenticate] = "Bearer realm=\"lskeld\""
             return response
+        case .rejected:
+            var problem = Problem(.forbidden, code: "token-rejected", title: "Forbidden",
+                                  detail: "the bearer token is not one this service accepts")
+            problem.closesConnection = request.hasBody
+            return problem.render(instance: instance, requestID: context.id)
+        case .admitted(let entry):
+            if let wait = buckets.take(entry) {
+                return Problem(.tooManyRequests, code: "rate-limited", title: "Too many requests",
+                               detail: "token '\(entry.name)' is limited to \(entry.rate) requests per \(Int(entry.period)) s",
+                               retryAfterSeconds: max(1, Int(wait.rounded(.up)))).render(instance: instance, requestID: context.id)
+            }
+            var context = context
+            context.logger[metadataKey: "token"] = .string(entry.name)
+            return try await next(request, context)
         }
-        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let entry = tokens.entry(for: token) else {
-            return Problem(.forbidden, code: "token-rejected", title: "Forbidden",
-                           detail: "the bearer token is not one this service accepts").render(instance: request.uri.path, requestID: context.id)
-        }
-        if let wait = buckets.take(entry) {
-            return Problem(.tooManyRequests, code: "rate-limited", title: "Too many requests",
-                           detail: "token '\(entry.name)' is limited to \(entry.rate) requests per \(Int(entry.period)) s",
-                           retryAfterSeconds: max(1, Int(wait.rounded(.up)))).render(instance: request.uri.path, requestID: context.id)
-        }
-        var context = context
-        context.logger[metadataKey: "token"] = .string(entry.name)
-        return try await next(request, context)
     }
 }
 

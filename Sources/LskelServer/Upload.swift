@@ -20,8 +20,10 @@ public struct Upload: Sendable {
     /// Reads the body under the upload limit and parses it by content type.
     public static func read(_ request: Request, maxBytes: Int, allowTar: Bool, maxObjects: Int) async throws -> Upload {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
-            throw Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
-                          detail: "the upload is \(length) bytes; the limit is \(maxBytes) bytes")
+            var problem = Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
+                                  detail: "the upload is \(length) bytes; the limit is \(maxBytes) bytes")
+            problem.closesConnection = true
+            throw problem
         }
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
@@ -32,9 +34,18 @@ public struct Upload: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBytes)
+        } catch is NIOTooManyBytesError {
+            // A chunked body, or one longer than its Content-Length said: the
+            // same answer, and the rest is not read.
+            throw tooLarge(maxBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
-                          detail: "the upload is larger than the limit of \(maxBytes) bytes")
+            throw tooLarge(maxBytes)
+        } catch {
+            // The client went away or broke the framing mid-body: its fault, not ours.
+            var problem = Problem(.badRequest, code: "incomplete-body", title: "Malformed request",
+                                  detail: "the request body ended before it was complete (\(type(of: error)))")
+            problem.closesConnection = true
+            throw problem
         }
         let bytes = Array(body.readableBytesView)
         switch mediaType {
@@ -74,6 +85,13 @@ public struct Upload: Sendable {
                           detail: "the request carries no object (multipart field 'object')")
         }
         return upload
+    }
+
+    static func tooLarge(_ maxBytes: Int) -> Problem {
+        var problem = Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
+                              detail: "the upload is larger than the limit of \(maxBytes) bytes")
+        problem.closesConnection = true
+        return problem
     }
 
     mutating func parseMultipart(_ bytes: [UInt8], boundary: String, maxObjects: Int) throws {
@@ -117,15 +135,20 @@ public struct Upload: Sendable {
     /// The offset of a byte above 0x7f in a part's header name, if any.
     /// MultipartKit 4.7 looks such a byte up in a 128-entry table and traps,
     /// which would take the whole service down; no such body reaches it.
+    ///
+    /// One pass: after each boundary marker the header lines are checked up to
+    /// the empty line, and the search for the next marker resumes where that
+    /// check stopped. A marker inside lines already checked would only check
+    /// the same lines again (lines end at the same line feeds), so every byte
+    /// is looked at a bounded number of times, whatever the body.
     static func nonASCIIHeaderName(in bytes: [UInt8], boundary: String) -> Int? {
         let marker = Array("--\(boundary)".utf8)
         let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), colon = UInt8(ascii: ":")
         return bytes.withUnsafeBufferPointer { body -> Int? in
-            var index = 0
-            while let found = ByteSearch.firstIndex(of: marker, in: body, from: index) {
-                index = found
+            var searchFrom = 0
+            while let found = ByteSearch.firstIndex(of: marker, in: body, from: searchFrom) {
                 // Past the boundary line, then each header line up to the empty one.
-                var cursor = index + marker.count
+                var cursor = found + marker.count
                 while cursor < body.count && body[cursor] != lf { cursor += 1 }
                 cursor += 1
                 while cursor < body.count {
@@ -138,7 +161,7 @@ public struct Upload: Sendable {
                     }
                     cursor += 1
                 }
-                index += marker.count
+                searchFrom = max(found + marker.count, min(cursor, body.count))
             }
             return nil
         }

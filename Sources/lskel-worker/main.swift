@@ -152,6 +152,13 @@ if let action = request.hostileAction {
     case "fork": _ = lskel_hostile_fork(&text, text.count)
     case "exec": _ = lskel_hostile_exec(&text, text.count)
     case "kill-server": _ = lskel_hostile_kill_server(&text, text.count)
+    case "starve-server": _ = lskel_hostile_limit_server(3, &text, text.count)
+    case "end-server": _ = lskel_hostile_limit_server(0, &text, text.count)
+    case "signal-owner": _ = lskel_hostile_signal_owner(&text, text.count)
+    case "async-stdout": _ = lskel_hostile_async_stdout(&text, text.count)
+    case "renice-server": _ = lskel_hostile_renice_server(&text, text.count)
+    case "pin-server": _ = lskel_hostile_pin_server(&text, text.count)
+    case "peek-server": _ = lskel_hostile_peek_server(&text, text.count)
     case "alloc-4g":
         if lskel_hostile_alloc(4 << 30, &text, text.count) != 0 {
             fail("out of memory: " + String(cString: text), status: 98)

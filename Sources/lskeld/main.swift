@@ -34,8 +34,18 @@ struct Lskeld: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
     @Option(name: .customLong("tokens"), help: "File of bearer token hashes (NAME sha256:HEX RATE/s|m|h per line) required on /v1.") var tokens: String?
     @Flag(name: .customLong("allow-anonymous"), help: "Serve a non-loopback address without tokens.") var allowAnonymous = false
+    @Option(name: .customLong("read-header-timeout"), help: "Seconds from a request's first byte (or a new connection) to the end of its head (10).")
+    var readHeaderTimeout: Double?
+    @Option(name: .customLong("read-body-timeout"), help: "Seconds a request body may make no progress (30).") var readBodyTimeout: Double?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a kept-alive connection may wait for its next request (60).") var idleTimeout: Double?
+    @Option(name: .customLong("max-connections"), help: "Client connections open at once (4096, and no more than the open-file limit allows).")
+    var maxConnections: Int?
 
     func validate() throws {
+        for (value, name) in [(readHeaderTimeout, "read-header-timeout"), (readBodyTimeout, "read-body-timeout"), (idleTimeout, "idle-timeout")] {
+            if let value, !(value > 0 && value <= 86_400) { throw ValidationError("--\(name) is seconds from 0 to 86400, not \(value)") }
+        }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let sandbox = setting(sandbox, "SANDBOX"), !["strict", "best-effort"].contains(sandbox) {
             throw ValidationError("--sandbox is strict or best-effort, not '\(sandbox)'")
         }
@@ -70,6 +80,10 @@ struct Lskeld: AsyncParsableCommand {
         if let value = try setting(jobTimeout, "JOB_TIMEOUT") { configuration.pool.wallSeconds = value }
         if let value = try setting(memoryCacheBytes, "MEMORY_CACHE_BYTES") { configuration.memoryCacheBytes = value }
         if let value = try setting(diskCacheBytes, "DISK_CACHE_BYTES") { configuration.diskCacheBytes = value }
+        if let value = try setting(readHeaderTimeout, "READ_HEADER_TIMEOUT") { configuration.connections.readHeaderSeconds = value }
+        if let value = try setting(readBodyTimeout, "READ_BODY_TIMEOUT") { configuration.connections.readBodySeconds = value }
+        if let value = try setting(idleTimeout, "IDLE_TIMEOUT") { configuration.connections.idleSeconds = value }
+        if let value = try setting(maxConnections, "MAX_CONNECTIONS") { configuration.connections.maxConnections = value }
         configuration.pool.maxObjectBytes = configuration.maxUploadBytes
         configuration.pool.requireFullSandbox = setting(sandbox, "SANDBOX") == "strict"
         if let path = setting(tokens, "TOKENS") {

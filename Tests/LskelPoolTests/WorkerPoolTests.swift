@@ -112,7 +112,9 @@ struct WorkerPoolTests {
             (try? result.get())?.answer.hostileOutcome?.contains("No such file or directory") == true
         }, "/etc/passwd must not be visible")
         for (action, syscall) in [("socket", "socket"), ("bpf", "bpf"), ("fork", "clone"), ("exec", "execve"),
-                                  ("kill-server", "kill")] {
+                                  ("kill-server", "kill"), ("starve-server", "prlimit64"), ("end-server", "prlimit64"),
+                                  ("signal-owner", "fcntl"), ("async-stdout", "fcntl"), ("renice-server", "setpriority"),
+                                  ("pin-server", "sched_setaffinity"), ("peek-server", "sched_getaffinity")] {
             try await Self.expectHostile(pool, action, { result in
                 if case .failure(WorkerError.forbiddenSyscall(let name, _)) = result { return name == syscall }
                 return false
@@ -140,7 +142,7 @@ struct WorkerPoolTests {
             return false
         }, "expected a SIGSEGV crash report")
         let stats = await pool.stats
-        #expect(stats.forbiddenSyscalls == 5 && stats.limitExceeded == 2 && stats.killedOutput == 1 && stats.crashed == 1, "\(stats)")
+        #expect(stats.forbiddenSyscalls == 12 && stats.limitExceeded == 2 && stats.killedOutput == 1 && stats.crashed == 1, "\(stats)")
         await pool.shutdown()
     }
 
@@ -164,6 +166,33 @@ struct WorkerPoolTests {
         #expect(Self.processTree(first).isEmpty, "left of the first server: \(Self.processTree(first))")
         await pool.shutdown()
         #expect(Self.processTree(second).isEmpty, "left of the second server: \(Self.processTree(second))")
+    }
+
+    @Test("a fork server that stops forking jobs is replaced at once, not after a job deadline per request")
+    func unresponsiveForkServer() async throws {
+        let pool = WorkerPool(configuration: Self.configuration {
+            $0.warmWorkers = 0
+            $0.wallSeconds = 20
+        })
+        try await pool.start()
+        let bytes = try Fixtures.bytes("maps")
+        let relay = try #require(await pool.serverPID)
+        _ = try await pool.generate(Self.request("maps"), object: bytes)
+        // The fork server is the relay's only child (PID 1 of the worker PID namespace).
+        let children = (try? String(contentsOfFile: "/proc/\(relay)/task/\(relay)/children", encoding: .utf8)) ?? ""
+        let server = try #require(children.split(separator: " ").compactMap { Int32($0) }.first, "no fork server under \(relay)")
+        kill(server, SIGSTOP)
+        let start = ContinuousClock.now
+        for index in 0..<3 {
+            let result = try await pool.generate(Self.request("maps", name: "after_\(index)"), object: bytes)
+            #expect(result.answer.header?.contains("struct after_\(index) {") == true)
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(5), "three requests took \(elapsed) with a stopped fork server")
+        let stats = await pool.stats
+        #expect(stats.unresponsiveServers == 1 && stats.forkServerStarts == 2, "\(stats)")
+        #expect(Self.processTree(relay).isEmpty, "left of the stopped server: \(Self.processTree(relay))")
+        await pool.shutdown()
     }
 
     @Test("the wall-clock deadline kills a worker that is not using CPU limits up")

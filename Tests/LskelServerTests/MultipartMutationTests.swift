@@ -11,39 +11,14 @@ import Testing
 /// multipart parser traps on some inputs; see `Upload.nonASCIIHeaderName`.)
 @Suite("Multipart mutations")
 struct MultipartMutationTests {
-    /// xorshift64*: a fixed sequence, so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state >> 12
-            state ^= state << 25
-            state ^= state >> 27
-            return state &* 0x2545_F491_4F6C_DD1D
-        }
-    }
-
-    @Test("400 mutated bodies to /v1/loaders and /v1/batch: no 5xx, no crash")
+    @Test("mutated bodies (400 by default) to /v1/loaders and /v1/batch: no 5xx, no crash")
     func mutations() async throws {
         let object = Array(try Fixtures.bytes("maps"))
         let base = Array("--b0und\r\nContent-Disposition: form-data; name=\"cpus\"\r\n\r\n4\r\n--b0und\r\nContent-Disposition: form-data; name=\"object\"; filename=\"m.bpf.o\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
             + object + Array("\r\n--b0und--\r\n".utf8)
         let inserts: [[UInt8]] = [Array("\r\n".utf8), Array("--b0und".utf8), Array(":".utf8), Array("\r\n\r\n".utf8), [0xff], [0x80, 0x3a]]
-        var random = Generator(state: 0x6c73_6b65_6c64)
-        var bodies: [[UInt8]] = []
-        for _ in 0..<400 {
-            var body = base
-            for _ in 0..<Int.random(in: 1...8, using: &random) {
-                let position = Int.random(in: 0..<body.count, using: &random)
-                switch Int.random(in: 0..<4, using: &random) {
-                case 0: body[position] = UInt8.random(in: 0...255, using: &random)
-                case 1: body.removeSubrange(position..<min(body.count, position + Int.random(in: 1...20, using: &random)))
-                case 2: body.insert(contentsOf: (0..<Int.random(in: 1...10, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }, at: position)
-                default: body.insert(contentsOf: inserts[Int.random(in: 0..<inserts.count, using: &random)], at: position)
-                }
-                if body.isEmpty { body = base }
-            }
-            bodies.append(body)
-        }
+        var random = Fuzzing.generator("multipart mutations", standard: 0x6c73_6b65_6c64)
+        let bodies = (0..<Fuzzing.iterations(400)).map { _ in random.mutate(base, edits: 8, inserts: inserts) }
         let mutated = bodies
         try await TestServer.run { client, _ in
             var statuses: [Int: Int] = [:]

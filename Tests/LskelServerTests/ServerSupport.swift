@@ -19,10 +19,10 @@ enum TestServer {
         return configuration
     }
 
-    static func run<T: Sendable>(_ configuration: ServerConfiguration = configuration(),
+    static func run<T: Sendable>(_ configuration: ServerConfiguration = configuration(), logs: LogCapture? = nil,
                                  _ body: @escaping @Sendable (any TestClientProtocol, Int) async throws -> T) async throws -> T {
-        var logger = Logger(label: "lskeld-test")
-        logger.logLevel = .warning
+        var logger = logs.map { capture in Logger(label: "lskeld-test") { _ in capture.handler() } } ?? Logger(label: "lskeld-test")
+        logger.logLevel = logs == nil ? .warning : .info
         let app = try await buildApplication(configuration: configuration, logger: logger)
         defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
         return try await app.test(.live) { client in
@@ -65,4 +65,34 @@ enum TestServer {
 
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-Id")!
+}
+
+/// Keeps every log line of a test server, rendered with its metadata.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    var all: [String] { lock.withLock { lines } }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    func handler() -> any LogHandler { Handler(capture: self) }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            let merged = metadata.merging(explicit ?? [:]) { $1 }
+            let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            capture.append("\(level) \(message) \(rendered)")
+        }
+    }
 }

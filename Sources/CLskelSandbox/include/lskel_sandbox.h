@@ -77,7 +77,8 @@ int lskel_sandbox_enter_job(const struct lskel_sandbox_limits *limits, uint32_t 
  *                      descriptors (SCM_RIGHTS) that become its stdin, stdout
  *                      and stderr;
  *                      'K' job: kill that job (SIGKILL);
- *   server -> service  'x' job, value = wait status, once the job is reaped;
+ *   server -> service  's' job, value = pid, once the job is forked;
+ *                      'x' job, value = wait status, once the job is reaped;
  *                      'f' job, value = errno, when it could not be forked.
  * Never returns in the server (it exits when `control` closes); returns 0 in
  * each forked job, with descriptors 0-2 set, every other one closed and the
@@ -100,6 +101,12 @@ int lskel_hostile_fork(char *out, size_t out_len);
 int lskel_hostile_exec(char *out, size_t out_len);
 int lskel_hostile_kill_server(char *out, size_t out_len);
 int lskel_hostile_alloc(uint64_t bytes, char *out, size_t out_len);
+int lskel_hostile_limit_server(uint64_t files, char *out, size_t out_len);
+int lskel_hostile_signal_owner(char *out, size_t out_len);
+int lskel_hostile_async_stdout(char *out, size_t out_len);
+int lskel_hostile_renice_server(char *out, size_t out_len);
+int lskel_hostile_pin_server(char *out, size_t out_len);
+int lskel_hostile_peek_server(char *out, size_t out_len);
 void lskel_hostile_spin(void);
 void lskel_hostile_segv(void);
 
