@@ -165,7 +165,8 @@ final class HeaderRenderer {
                     throw GenerationError(.invalidObject, "section \(sectionName): cannot render the type of variable '\(ident)' as C (error \(err))")
                 }
                 if let text = dumpOutput.pointee.data {
-                    out.append(contentsOf: UnsafeRawBufferPointer(start: text, count: dumpOutput.pointee.len))
+                    let declaration = String(decoding: UnsafeRawBufferPointer(start: text, count: dumpOutput.pointee.len), as: UTF8.self)
+                    emit(InheritedDifferences.declaration(declaration))
                 }
                 emit(";\n")
                 offset = needOffset + Int(info.size)

@@ -14,7 +14,20 @@ struct LibbpfObject {
         return result
     }
 
+    /// The programs bpftool lists: every libbpf program but a lone function in
+    /// `.text`, which the libbpf bpftool embeds treats as a subprogram (see
+    /// ``InheritedDifferences/adjust(_:possibleCPUs:)``).
     var programs: [OpaquePointer] {
+        allPrograms.filter { !Self.isTextSubprogram($0) }
+    }
+
+    /// A function in `.text`: libbpf 1.1.2 lists one when it is the object's only function.
+    static func isTextSubprogram(_ program: OpaquePointer) -> Bool {
+        String(optionalCString: bpf_program__section_name(program)) == ".text"
+    }
+
+    /// Every program libbpf 1.1.2 lists.
+    var allPrograms: [OpaquePointer] {
         var result: [OpaquePointer] = []
         var prog = bpf_object__next_program(pointer, nil)
         while let current = prog {

@@ -116,21 +116,26 @@ private final class GenerationRun {
             lskel_log_capture_end()
         }
 
-        // libbpf keeps a reference to the object bytes until the object is closed.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: object.count, alignment: 8)
+        // libbpf keeps a reference to the object bytes until the object is closed:
+        // a private copy, rewritten where bpftool's libbpf would read it otherwise.
+        let opened = try InheritedDifferences.prepare(object)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: opened.count, alignment: 8)
         defer { buffer.deallocate() }
-        buffer.copyBytes(from: object)
+        buffer.copyBytes(from: opened)
 
         var openOpts = bpf_object_open_opts()
         openOpts.sz = MemoryLayout<bpf_object_open_opts>.size
         openOpts.object_name = UnsafePointer(cString(name))
-        guard let handle = bpf_object__open_mem(buffer.baseAddress, object.count, &openOpts) else {
+        guard let handle = bpf_object__open_mem(buffer.baseAddress, opened.count, &openOpts) else {
             throw ObjectPolicy.openFailure(errno: errno, log: log)
         }
         defer { bpf_object__close(handle) }
         let obj = LibbpfObject(pointer: handle)
 
         try ObjectPolicy.checkOpened(obj, log: log)
+        InheritedDifferences.adjust(obj, possibleCPUs: UInt32(profile.possibleCPUs))
+        try InheritedDifferences.checkKconfig(profile.kconfig,
+                                              externs: Self.dataSectionLayout(btf: obj.btf, named: ".kconfig").map(\.name))
         try applyProfile(to: obj)
 
         var genOpts = gen_loader_opts()

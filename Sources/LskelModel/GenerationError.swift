@@ -23,6 +23,8 @@ public struct GenerationError: Error, Sendable, Hashable, Codable, CustomStringC
         case unknownMapType = "unknown-map-type"
         /// Old-style map definitions in the `maps` section.
         case legacyMapsSection = "legacy-maps-section"
+        /// Code refers to a variable in a `.bss.NAME` section, which Debian's bpftool does not turn into a map.
+        case namedBSSSection = "named-bss-section"
         /// A program in a section whose name libbpf does not know.
         case unknownSection = "unknown-section"
         /// An extern (kconfig, ksym) that no input resolves.

@@ -1,0 +1,170 @@
+import BPFObject
+import CLibbpf
+
+/// The behaviours in which Debian's bpftool 7.1 (whose libbpf is the Linux
+/// 6.1.y tree's `tools/lib/bpf`) differs from libbpf-dev 1.1.2, which lskel
+/// links, emulated so that the output is bpftool's. The README's "inherited
+/// differences" table lists each with its upstream commit; the typed-ksym
+/// instruction rewrite lives in ``LoaderFixups``.
+///
+/// Object-level differences are applied to the private copy of the object
+/// that libbpf opens (a light skeleton never embeds the ELF), the rest to the
+/// opened object before loading, and the header ones to the declarations
+/// libbpf's BTF dumper prints.
+enum InheritedDifferences {
+    // MARK: before open
+
+    /// The copy of `object` that libbpf 1.1.2 opens into what the 6.1 tree's
+    /// libbpf would see:
+    /// - `__hidden` global variables keep their global BTF linkage: 1.1.2 makes
+    ///   them static (so bpftool pads them out of the header), 6.1 ignores ELF
+    ///   visibility of variables ("libbpf: clean up and refactor BTF fixup step");
+    /// - a `__weak` function in `.text` whose address is taken (a callback) is a
+    ///   subprogram: 1.1.2 takes it for a map relocation and fails ("libbpf: fix
+    ///   sym_is_subprog() logic for weak global subprogs", in 6.1.y);
+    /// - a zero-filled `.bss.NAME` section is not a map: 6.1 skips it (1.1.2
+    ///   made it one in "selftests/bpf: Workaround for llvm nop-4 bug"), and an
+    ///   object whose code refers to it fails in bpftool, so it is refused here.
+    static func prepare(_ object: [UInt8]) throws -> [UInt8] {
+        guard let elf = try? ELFFile(bytes: object) else { return object }  // libbpf names what is wrong
+        var bytes = object
+        let symtab = elf.sections.first { $0.type == ELFFile.SHT_SYMTAB }
+        for symbol in elf.symbols where symbol.sectionIndex != 0 && symbol.sectionIndex < 0xff00 {
+            guard let symtab, Int(symbol.sectionIndex) < elf.sections.count else { break }
+            let entry = Int(symtab.offset) + symbol.index * ELFSymbolLayout.size
+            let global = symbol.binding == ELFSymbol.STB_GLOBAL || symbol.binding == ELFSymbol.STB_WEAK
+            if symbol.type == ELFSymbolLayout.STT_OBJECT, global, symbol.visibility == ELFSymbolLayout.STV_HIDDEN
+                || symbol.visibility == ELFSymbolLayout.STV_INTERNAL {
+                bytes[entry + ELFSymbolLayout.otherOffset] &= ~ELFSymbolLayout.visibilityMask
+            }
+            if symbol.type == ELFSymbol.STT_FUNC, symbol.binding == ELFSymbol.STB_WEAK,
+               elf.sections[Int(symbol.sectionIndex)].name == ".text" {
+                bytes[entry + ELFSymbolLayout.infoOffset] = ELFSymbol.STB_GLOBAL << 4 | symbol.type
+            }
+        }
+        try skipNamedBSSSections(elf, &bytes)
+        return bytes
+    }
+
+    /// Turns each `.bss.NAME` (NOBITS) section into an empty PROGBITS one of
+    /// the same size, which 1.1.2 skips as 6.1 does, keeping its size for the
+    /// BTF fix-up; refuses the object when code refers to one.
+    private static func skipNamedBSSSections(_ elf: ELFFile, _ bytes: inout [UInt8]) throws {
+        let named = elf.sections.filter { $0.type == ELFFile.SHT_NOBITS && $0.name.hasPrefix(".bss.") }
+        guard !named.isEmpty else { return }
+        let indices = Set(named.map(\.index))
+        for relocations in elf.relocationSections {
+            guard relocations.targetIndex < elf.sections.count, elf.sections[relocations.targetIndex].isExecutable else { continue }
+            for entry in relocations.entries where Int(entry.symbolIndex) < elf.symbols.count {
+                let symbol = elf.symbols[Int(entry.symbolIndex)]
+                if indices.contains(Int(symbol.sectionIndex)) {
+                    let section = elf.sections[Int(symbol.sectionIndex)].name
+                    throw GenerationError(.namedBSSSection,
+                        "'\(symbol.name)' is in section '\(section)', which Debian's bpftool (libbpf of Linux 6.1) does not turn into a map, so its relocation fails there; put the variable in .bss")
+                }
+            }
+        }
+        let total = named.reduce(UInt64(0)) { $0 + $1.size }
+        guard total <= UInt64(ELFSymbolLayout.maxZeroFill) else {
+            throw GenerationError(.invalidObject, "the .bss.* sections hold \(total) bytes, more than \(ELFSymbolLayout.maxZeroFill)")
+        }
+        let order = elf.byteOrder
+        let sectionTable = Int(read(bytes, at: 40, 8, order))
+        let entrySize = Int(read(bytes, at: 58, 2, order))
+        for section in named {
+            let header = sectionTable + section.index * entrySize
+            write(&bytes, at: header + 4, 4, UInt64(ELFSymbolLayout.SHT_PROGBITS), order)
+            write(&bytes, at: header + 24, 8, UInt64(bytes.count), order)
+            bytes += [UInt8](repeating: 0, count: Int(section.size))
+        }
+    }
+
+    private static func read(_ bytes: [UInt8], at offset: Int, _ width: Int, _ order: ByteOrder) -> UInt64 {
+        (0..<width).reduce(UInt64(0)) { value, index in
+            let byte = UInt64(bytes[offset + (order == .little ? width - 1 - index : index)])
+            return value << 8 | byte
+        }
+    }
+
+    private static func write(_ bytes: inout [UInt8], at offset: Int, _ width: Int, _ value: UInt64, _ order: ByteOrder) {
+        for index in 0..<width {
+            let byte = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index)))
+            bytes[offset + (order == .little ? index : width - 1 - index)] = byte
+        }
+    }
+
+    // MARK: after open
+
+    /// The opened object as the 6.1 tree's libbpf would have it before load:
+    /// - every internal map (`.data*`, `.rodata*`, `.bss`, `.kconfig`) is
+    ///   mmapable; 1.1.2 leaves out `BPF_F_MMAPABLE` where a section has no
+    ///   global variable (a `bpf_printk` string, statics only: "libbpf: only
+    ///   add BPF_F_MMAPABLE flag for data maps with global vars"), and bpftool's
+    ///   header then has no struct for it;
+    /// - a perf event array used as an inner map template without
+    ///   `max_entries` gets the CPU count, like a top-level one ("libbpf: Apply
+    ///   map_set_def_max_entries() for inner_maps on creation", in 6.1.y);
+    ///   the count is the profile's, as for the top-level arrays;
+    /// - a lone function in `.text` is a subprogram, not a program ("libbpf:
+    ///   never interpret subprogs in .text as entry programs", in 6.1.y): it is
+    ///   not loaded (and ``LibbpfObject/programs`` leaves it out).
+    static func adjust(_ object: LibbpfObject, possibleCPUs: UInt32) {
+        for map in object.maps {
+            if bpf_map__is_internal(map) {
+                _ = bpf_map__set_map_flags(map, bpf_map__map_flags(map) | UInt32(BPF_F_MMAPABLE))
+            }
+            if let inner = bpf_map__inner_map(map), bpf_map__type(inner) == BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+               bpf_map__max_entries(inner) == 0 {
+                _ = bpf_map__set_max_entries(inner, possibleCPUs)
+            }
+        }
+        for program in object.allPrograms where LibbpfObject.isTextSubprogram(program) {
+            _ = bpf_program__set_autoload(program, false)
+        }
+    }
+
+    /// Refuses a kernel config whose value for one of the object's string
+    /// externs is a lone `"`: 6.1 rejects it ("libbpf: Fix out-of-bound
+    /// read"), 1.1.2 reads past the end of the line.
+    static func checkKconfig(_ kconfig: String?, externs: [String]) throws {
+        guard let kconfig, !externs.isEmpty else { return }
+        let names = Set(externs)
+        for line in kconfig.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            let name = String(line[..<equals])
+            let value = line[line.index(after: equals)...]
+            if names.contains(name), value.hasPrefix("\""), value.utf8.count < 2 {
+                throw GenerationError(.invalidProfile, "kernel config line '\(line)': extern \(name) has an unterminated string value")
+            }
+        }
+    }
+
+    // MARK: header
+
+    /// A declaration as the 6.1 tree's BTF dumper prints it: a prototype
+    /// without parameters is `(void)` ("libbpf: Fix no-args func prototype BTF
+    /// dumping syntax", in 6.1.y), and an anonymous enum of 1 or 8 bytes has no
+    /// `mode` attribute (added in 1.1 by "libbpf: Handle non-standardly sized
+    /// enums better in BTF-to-C dumper").
+    static func declaration(_ text: String) -> String {
+        guard text.includes("()") || text.includes("__attribute__((mode(") else { return text }
+        return text.replacing("()", with: "(void)")
+            .replacing(" __attribute__((mode(byte)))", with: "")
+            .replacing(" __attribute__((mode(word)))", with: "")
+    }
+}
+
+/// Offsets and values of ELF64 symbol and section fields the compatibility
+/// rewrites touch.
+enum ELFSymbolLayout {
+    static let size = 24
+    static let infoOffset = 4
+    static let otherOffset = 5
+    static let visibilityMask: UInt8 = 0x3
+    static let STT_OBJECT: UInt8 = 1
+    static let STV_INTERNAL: UInt8 = 1
+    static let STV_HIDDEN: UInt8 = 2
+    static let SHT_PROGBITS: UInt32 = 1
+    /// Most zero bytes added for `.bss.NAME` sections.
+    static let maxZeroFill = 64 << 20
+}
