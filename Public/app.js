@@ -201,6 +201,7 @@ function renderRelocations() {
     else if (r.kind === "map_value") detail = `offset ${r.offset}`;
     else if (r.kind === "kconfig") detail = `value ${r.value}`;
     else if (r.kind === "call") detail = `at insn ${r.target}`;
+    else if (r.kind === "func_ref") detail = `callback at insn ${r.target}`;
     else if (r.kind === "ksym") detail = `${r.typed ? "typed" : "typeless"}${r.weak ? ", weak" : ""}`;
     else if (r.kind === "kfunc") detail = r.weak ? "weak" : "";
     const origin = r.origin ? `${r.origin.section}+${r.origin.insn_offset}` : "";

@@ -31,8 +31,10 @@ public struct Instruction: Sendable, Equatable {
 
     /// The instruction class (`code & 7`): 0 LD, 1 LDX, 2 ST, 3 STX, 4 ALU, 5 JMP, 6 JMP32, 7 ALU64.
     public var instructionClass: UInt8 { code & 0x07 }
+    /// The opcode of `ld_imm64`'s first half: BPF_LD | BPF_IMM | BPF_DW.
+    public static let ldImm64Opcode: UInt8 = 0x18
     /// Whether this is the first half of `ld_imm64` (BPF_LD | BPF_IMM | BPF_DW = 0x18).
-    public var isLdImm64: Bool { code == 0x18 }
+    public var isLdImm64: Bool { code == Self.ldImm64Opcode }
     /// Whether this is `call` (BPF_JMP | BPF_CALL = 0x85).
     public var isCall: Bool { code == 0x85 }
     /// Whether this is `exit` (BPF_JMP | BPF_EXIT = 0x95).

@@ -1,7 +1,7 @@
 /// Bytes as the body of a C string literal, wrapped the way bpftool's
 /// `print_hex` wraps them: `\0` for zero bytes, `\xNN` otherwise, a
-/// backslash-newline whenever a line would pass 78 characters.
-enum CHexLiteral {
+/// backslash-newline whenever a line would pass 78 characters; and back.
+public enum CHexLiteral {
     static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
         var lineLength = 0
@@ -23,5 +23,43 @@ enum CHexLiteral {
                 out.append(hex[Int(byte & 0xf)])
             }
         }
+    }
+}
+
+extension CHexLiteral {
+    /// The bytes of the literal that follows `marker` in a header
+    /// (`opts.data = (void *)"\\...";`), or nil when there is none.
+    public static func decode(after marker: String, in header: String) -> [UInt8]? {
+        guard let start = header.firstRange(of: marker)?.upperBound else { return nil }
+        var bytes: [UInt8] = []
+        var iterator = header[start...].utf8.makeIterator()
+        func hexValue(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            default: return nil
+            }
+        }
+        while let c = iterator.next() {
+            if c == UInt8(ascii: "\"") { return bytes }
+            guard c == UInt8(ascii: "\\") else { return nil }
+            guard let kind = iterator.next() else { return nil }
+            switch kind {
+            case UInt8(ascii: "\n"): continue
+            case UInt8(ascii: "0"): bytes.append(0)
+            case UInt8(ascii: "x"):
+                guard let hi = iterator.next().flatMap(hexValue), let lo = iterator.next().flatMap(hexValue) else { return nil }
+                bytes.append(hi << 4 | lo)
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    /// The loader blobs a light-skeleton header embeds.
+    public static func blobs(in header: String) -> (insns: [UInt8], data: [UInt8])? {
+        guard let insns = decode(after: "opts.insns = (void *)\"", in: header),
+              let data = decode(after: "opts.data = (void *)\"", in: header) else { return nil }
+        return (insns, data)
     }
 }

@@ -127,8 +127,9 @@ struct ProgramLayout {
                         relocations.append(.init(insn: index, origin: origin, kind: "map_value", name: map, offset: offset))
                     }
                 case ManifestBuilder.bpfPseudoFunc:
+                    // A callback's address (bpf_loop, bpf_for_each_map_elem, timers, ...): a reference, not a call.
                     let target = index + 1 + Int(insn.imm)
-                    relocations.append(.init(insn: index, origin: origin, kind: "call", name: blockName(at: target), target: target))
+                    relocations.append(.init(insn: index, origin: origin, kind: "func_ref", name: blockName(at: target), target: target))
                 default:
                     break
                 }

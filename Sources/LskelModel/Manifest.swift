@@ -249,13 +249,13 @@ public struct Manifest: Sendable, Hashable, Codable {
         /// Final instruction index in the loaded program.
         public var insn: Int
         public var origin: Origin?
-        /// map, map_value, call, core, ksym, kfunc, kconfig.
+        /// map, map_value, call, func_ref (a callback's address: ld_imm64 with BPF_PSEUDO_FUNC), core, ksym, kfunc, kconfig.
         public var kind: String
-        /// Map name (map, map_value, kconfig), callee (call), extern name (ksym, kfunc, kconfig).
+        /// Map name (map, map_value, kconfig), callee (call, func_ref), extern name (ksym, kfunc, kconfig).
         public var name: String?
         /// Offset into the map value (map_value, kconfig).
         public var offset: Int?
-        /// Final index of the callee's first instruction (call).
+        /// Final index of the callee's first instruction (call, func_ref).
         public var target: Int?
         /// CO-RE details.
         public var coreKind: String?

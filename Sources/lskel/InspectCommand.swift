@@ -78,6 +78,7 @@ struct InspectReport: Codable {
             }
         }
         for section in elf.sections where section.isExecutable {
+            let code = (try? elf.data(of: section)) ?? []
             for entry in elf.relocations(for: section.index) {
                 let symbol = Int(entry.symbolIndex) < elf.symbols.count ? elf.symbols[Int(entry.symbolIndex)] : nil
                 let symbolSection = symbol.map { Int($0.sectionIndex) }.flatMap { $0 > 0 && $0 < elf.sections.count ? elf.sections[$0].name : nil }
@@ -85,10 +86,13 @@ struct InspectReport: Codable {
                 switch symbolSection {
                 case nil: kind = "extern"
                 case ".maps"?: kind = "map"
-                case let name? where elf.sections.first(where: { $0.name == name })?.isExecutable == true: kind = "call"
+                case let name? where elf.sections.first(where: { $0.name == name })?.isExecutable == true:
+                    // A call, or a callback's address loaded with ld_imm64 (BPF_PSEUDO_FUNC once libbpf relocates it).
+                    let opcode = entry.offset < UInt64(code.count) ? code[Int(entry.offset)] : 0
+                    kind = opcode == Instruction.ldImm64Opcode ? "func_ref" : "call"
                 default: kind = "global_data"
                 }
-                let callee = kind == "call" ? callees["\(section.name)+\(entry.offset / 8)"] : nil
+                let callee = kind == "call" || kind == "func_ref" ? callees["\(section.name)+\(entry.offset / 8)"] : nil
                 let target = callee ?? symbol.map { $0.name.isEmpty ? (symbolSection ?? "?") : $0.name } ?? "?"
                 relocations.append(Relocation(section: section.name, insn: Int(entry.offset / 8), kind: kind, target: target))
             }

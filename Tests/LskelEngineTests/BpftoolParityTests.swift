@@ -38,8 +38,8 @@ struct BpftoolParityTests {
                 Issue.record("first difference at line \(line.offset + 1):\n ours:    \(line.element.0)\n bpftool: \(line.element.1)")
             }
         }
-        let data = try #require(CStringLiteral.bytes(after: "opts.data = (void *)\"", in: referenceHeader))
-        let insns = try #require(CStringLiteral.bytes(after: "opts.insns = (void *)\"", in: referenceHeader))
+        let data = try #require(CHexLiteral.decode(after: "opts.data = (void *)\"", in: referenceHeader))
+        let insns = try #require(CHexLiteral.decode(after: "opts.insns = (void *)\"", in: referenceHeader))
         #expect(loader.data == data)
         #expect(loader.insns == insns)
         #expect(!loader.insns.isEmpty && loader.insns.count % 8 == 0)

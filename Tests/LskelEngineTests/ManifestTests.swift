@@ -90,7 +90,7 @@ struct ManifestTests {
             let ours = program.relocations.filter { $0.kind != "core" }
             let ourOrigins = Set(ours.compactMap { $0.origin.map { "\($0.section)+\($0.insnOffset)" } })
             #expect(relOrigins.isSubset(of: ourOrigins), "\(program.name): ELF relocations without a manifest entry: \(relOrigins.subtracting(ourOrigins).sorted())")
-            for relocation in ours where relocation.kind != "call" {
+            for relocation in ours where relocation.kind != "call" && relocation.kind != "func_ref" {
                 let key = relocation.origin.map { "\($0.section)+\($0.insnOffset)" } ?? "?"
                 #expect(relOrigins.contains(key), "\(program.name): \(relocation.kind) \(relocation.name ?? "") at \(key) has no ELF relocation")
             }
@@ -120,7 +120,10 @@ struct ManifestTests {
                     #expect(field(i, 0) == 0x18 && field(i, 1) >> 4 == 6, "\(program.name) \(relocation.kind) at \(i)")
                     #expect(imm(i + 1) == Int32(relocation.offset ?? -1))
                 case "call":
-                    #expect(field(i, 0) == 0x85 || field(i, 0) == 0x18)
+                    #expect(field(i, 0) == 0x85 && field(i, 1) >> 4 == 1, "\(program.name) call at \(i)")
+                    #expect(Int(imm(i)) + i + 1 == relocation.target)
+                case "func_ref":
+                    #expect(field(i, 0) == 0x18 && field(i, 1) >> 4 == 4, "\(program.name) func_ref at \(i)")
                     #expect(Int(imm(i)) + i + 1 == relocation.target)
                 case "kfunc":
                     #expect(field(i, 0) == 0x85 && field(i, 1) >> 4 == 2)
