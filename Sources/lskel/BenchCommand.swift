@@ -33,6 +33,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("cached-requests"), help: "Cached requests per concurrency level.")
     var cachedRequests = 3000
 
+    @Option(name: .customLong("idle-clients"), help: "Also open this many idle connections and count those lskeld still holds after its header timeout (0: skip).")
+    var idleClients = 0
+
+    @Option(name: .customLong("idle-wait"), help: "Seconds to wait before counting the idle connections (past lskeld's --read-header-timeout).")
+    var idleWait = 12.0
+
     @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
     var json = false
 
@@ -98,6 +104,10 @@ struct BenchCommand: AsyncParsableCommand {
             let cached = try http.run(requests: cachedRequests, concurrency: concurrency) { index in "c\(runID)_\(index % payloads.count)" }
             report.http.append(.init(kind: "cached", concurrency: concurrency, result: cached))
         }
+        (report.adversarialMultipartMs, report.adversarialMultipartStatus) = try adversarialMultipart(host: hostName, port: UInt16(port))
+        if idleClients > 0 {
+            report.idleClients = try IdleClients(host: hostName, port: UInt16(port)).run(count: idleClients, waitSeconds: idleWait)
+        }
         if let pid = started.pid { report.serverPeakRSSKiB = Spawn.peakRSS(pid: pid) }
 
         if json {
@@ -108,6 +118,22 @@ struct BenchCommand: AsyncParsableCommand {
         } else {
             print(report.table, terminator: "")
         }
+    }
+
+    /// The multipart body that made the pre-check quadratic: `--b` then `x--b` on every line, just under 16 MiB.
+    func adversarialMultipart(host: String, port: UInt16) throws -> (Double, Int) {
+        let unit = Array("x--b\n".utf8)
+        var body = Array("--b\r\n".utf8)
+        body.reserveCapacity(16 << 20)
+        while body.count + unit.count <= (16 << 20) - 4096 { body += unit }
+        var status = 0
+        let times = try (0..<5).map { _ in
+            try Spawn.measure {
+                status = try BenchConnection(host: host, port: port)
+                    .send(method: "POST", path: "/v1/loaders", body: body, contentType: "multipart/form-data; boundary=b")
+            }
+        }
+        return (median(times) * 1000, status)
     }
 
     func findTool(_ name: String, _ candidates: [String]) throws -> String {

@@ -214,6 +214,10 @@ struct BenchReport: Codable {
     var http: [HTTPRow] = []
     var workerPeakRSSKiB: [String: Int] = [:]
     var serverPeakRSSKiB: Int?
+    /// Answer time of a 16 MiB adversarial multipart body (a boundary marker on every line), median of runs, and its status.
+    var adversarialMultipartMs: Double?
+    var adversarialMultipartStatus: Int?
+    var idleClients: IdleClients.Result?
 
     var bpftoolMedianMs: Double { median(perObject.map(\.bpftoolMs)) }
     var genMedianMs: Double { median(perObject.map(\.lskelGenMs)) }
@@ -255,6 +259,12 @@ struct BenchReport: Codable {
             out += ", \(f(low)) to \(f(high)) per object"
         }
         out += "\n"
+        if let adversarial = adversarialMultipartMs {
+            out += "\nadversarial multipart body (16 MiB, a boundary on every line): answered \(adversarialMultipartStatus ?? 0) in \(f(adversarial)) ms\n"
+        }
+        if let idle = idleClients {
+            out += "idle clients: \(idle.opened) opened (/healthz meanwhile: \(idle.healthStatus)), \(idle.stillOpen) still open after \(f(idle.stillOpenAfterSeconds, 0)) s\n"
+        }
         out += "\npeak memory\n"
         if let server = serverPeakRSSKiB { out += "lskeld: \(server / 1024) MiB\n" }
         if let worst = workerPeakRSSKiB.max(by: { $0.value < $1.value }) {
