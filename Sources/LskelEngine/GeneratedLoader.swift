@@ -41,6 +41,8 @@ public struct LoaderProgram: Sendable, Hashable, Codable {
     public var instructions: [UInt8]
     /// CO-RE, ksym and kfunc relocations the loader applies, in instruction order.
     public var relocations: [LoaderRelocation]
+    /// Whether the loader loads it (false for `SEC("?...")` programs).
+    public var autoload: Bool
 }
 
 /// What one generation produced.

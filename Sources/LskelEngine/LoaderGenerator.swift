@@ -134,6 +134,7 @@ private final class GenerationRun {
 
         try ObjectPolicy.checkOpened(obj, log: log)
         InheritedDifferences.adjust(obj, possibleCPUs: UInt32(profile.possibleCPUs))
+        try ObjectPolicy.checkAutoloadOrder(obj)
         try InheritedDifferences.checkKconfig(profile.kconfig,
                                               externs: Self.dataSectionLayout(btf: obj.btf, named: ".kconfig").map(\.name))
         try applyProfile(to: obj)
@@ -310,7 +311,8 @@ private final class GenerationRun {
                 lineInfoCount: record?.lineInfoCount ?? 0,
                 kernVersion: record?.kernVersion ?? 0,
                 instructions: record?.instructions ?? [],
-                relocations: (record?.relocations ?? []).sorted { $0.insnIndex < $1.insnIndex }
+                relocations: (record?.relocations ?? []).sorted { $0.insnIndex < $1.insnIndex },
+                autoload: bpf_program__autoload(program)
             )
         }
     }

@@ -40,7 +40,8 @@ public enum ManifestBuilder {
         let weakSymbols = Set(summary.elf.symbols.filter { $0.binding == ELFSymbol.STB_WEAK }.map(\.name))
 
         let programs = try loader.programs.map { program in
-            try ProgramLayout(program: program, summary: summary).record(
+            guard program.autoload else { return ProgramLayout.notLoaded(program) }
+            return try ProgramLayout(program: program, summary: summary).record(
                 loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex, kconfigValues: kconfigValues)
         }
         let externs = externRecords(loader: loader, summary: summary, kconfigValues: kconfigValues, weakSymbols: weakSymbols)

@@ -54,6 +54,23 @@ enum ObjectPolicy {
         }
     }
 
+    /// A light-skeleton loader stores the fd of each program it loads in the
+    /// next program descriptor, and loads nothing for a program not loaded by
+    /// default (`SEC("?...")`): a loaded program after such a one would get
+    /// its fd in the wrong descriptor. bpftool 7.1 emits that loader anyway.
+    static func checkAutoloadOrder(_ object: LibbpfObject) throws {
+        var skipped: String? = nil
+        for program in object.programs {
+            let name = String(optionalCString: bpf_program__name(program)) ?? ""
+            if !bpf_program__autoload(program) {
+                if skipped == nil { skipped = name }
+            } else if let skipped {
+                throw GenerationError(.autoloadGap,
+                    "program '\(skipped)' is not loaded by default (SEC(\"?...\")) and comes before '\(name)', which is: a light-skeleton loader stores the fds of the programs it loads one after another, so '\(name)''s fd would land in '\(skipped)''s descriptor; put SEC(\"?...\") programs after the others, or drop the '?'")
+            }
+        }
+    }
+
     /// Checks made on what libbpf handed the loader generator.
     static func checkGenerated(programCount: Int) throws {
         if programCount > maxLoaderPrograms {

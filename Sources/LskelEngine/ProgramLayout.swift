@@ -38,26 +38,33 @@ struct ProgramLayout {
             offset += 8
         }
         instructions = decoded
-        guard let main = summary.programs.first(where: { $0.name == program.name && $0.sectionName == program.section }) else {
+        // libbpf drops the `?` that marks a program not loaded by default (SEC("?raw_tp/...")).
+        guard let main = summary.programs.first(where: {
+            $0.name == program.name && ($0.sectionName == program.section || $0.sectionName == "?" + program.section)
+        }) else {
             throw GenerationError(.invalidObject, "program '\(program.name)' has no function symbol in section '\(program.section)'")
         }
         blocks = [Block(name: main.name, sectionIndex: main.sectionIndex, sectionName: main.sectionName, start: 0,
                         originStart: Int(main.offset / 8), count: Int(main.instructionCount))]
-        var next = 0
-        while next < blocks.count {
-            let block = blocks[next]
-            next += 1
-            for local in 0..<block.count {
-                let index = block.start + local
-                guard index < instructions.count, let target = callTarget(at: index) else { continue }
-                guard target >= 0, target < instructions.count else { continue }
-                if blocks.contains(where: { target >= $0.start && target < $0.start + $0.count }) { continue }
-                guard let callee = calleeFunction(from: block, local: local, summary: summary) else { continue }
-                let end = blocks.map { $0.start + $0.count }.max() ?? 0
-                guard target == end else { continue }
-                blocks.append(Block(name: callee.name, sectionIndex: callee.sectionIndex, sectionName: callee.sectionName,
-                                    start: target, originStart: Int(callee.offset / 8), count: Int(callee.instructionCount)))
-            }
+        // libbpf appends a subprogram the first time a call or callback
+        // reference reaches it and relocates the appended code at once, before
+        // the rest of the caller (depth first): follow the same order.
+        appendCallees(of: 0, summary: summary)
+    }
+
+    private mutating func appendCallees(of blockIndex: Int, summary: ObjectSummary) {
+        let block = blocks[blockIndex]
+        for local in 0..<block.count {
+            let index = block.start + local
+            guard index < instructions.count, let target = callTarget(at: index) else { continue }
+            guard target >= 0, target < instructions.count else { continue }
+            if blocks.contains(where: { target >= $0.start && target < $0.start + $0.count }) { continue }
+            guard let callee = calleeFunction(from: block, local: local, summary: summary) else { continue }
+            let end = blocks.map { $0.start + $0.count }.max() ?? 0
+            guard target == end else { continue }
+            blocks.append(Block(name: callee.name, sectionIndex: callee.sectionIndex, sectionName: callee.sectionName,
+                                start: target, originStart: Int(callee.offset / 8), count: Int(callee.instructionCount)))
+            appendCallees(of: blocks.count - 1, summary: summary)
         }
     }
 
@@ -156,7 +163,17 @@ struct ProgramLayout {
             expectedAttachType: program.expectedAttachType, expectedAttachTypeName: program.expectedAttachTypeName,
             attachTarget: program.attachTarget, insnCount: program.instructionCount,
             funcInfoCount: program.funcInfoCount, lineInfoCount: program.lineInfoCount,
-            subprograms: Array(subprograms), relocations: relocations)
+            subprograms: Array(subprograms), relocations: relocations, autoload: true)
+    }
+
+    /// A program the loader does not load (`SEC("?...")`): libbpf emits nothing for it, its
+    /// descriptor's fd stays 0, and there is nothing to relocate.
+    static func notLoaded(_ program: LoaderProgram) -> Manifest.ProgramRecord {
+        Manifest.ProgramRecord(
+            name: program.name, section: program.section, type: program.type, typeName: program.typeName,
+            expectedAttachType: program.expectedAttachType, expectedAttachTypeName: program.expectedAttachTypeName,
+            attachTarget: nil, insnCount: 0, funcInfoCount: 0, lineInfoCount: 0,
+            subprograms: [], relocations: [], autoload: false)
     }
 
     func blockName(at index: Int) -> String {

@@ -25,6 +25,8 @@ public struct GenerationError: Error, Sendable, Hashable, Codable, CustomStringC
         case legacyMapsSection = "legacy-maps-section"
         /// Code refers to a variable in a `.bss.NAME` section, which Debian's bpftool does not turn into a map.
         case namedBSSSection = "named-bss-section"
+        /// A program not loaded by default (`SEC("?...")`) before one that is: the loader would give the later program's fd to it.
+        case autoloadGap = "autoload-gap"
         /// A program in a section whose name libbpf does not know.
         case unknownSection = "unknown-section"
         /// An extern (kconfig, ksym) that no input resolves.

@@ -200,10 +200,13 @@ public struct Manifest: Sendable, Hashable, Codable {
         /// Subprograms libbpf appended, in order, with their final start index.
         public var subprograms: [SubprogramRecord]
         public var relocations: [Relocation]
+        /// Whether the loader loads it: false for `SEC("?...")` programs, which get no instructions and fd 0.
+        public var autoload: Bool
 
         public init(name: String, section: String, type: UInt32, typeName: String, expectedAttachType: UInt32,
                     expectedAttachTypeName: String, attachTarget: String?, insnCount: Int, funcInfoCount: Int,
-                    lineInfoCount: Int, subprograms: [SubprogramRecord], relocations: [Relocation]) {
+                    lineInfoCount: Int, subprograms: [SubprogramRecord], relocations: [Relocation], autoload: Bool) {
+            self.autoload = autoload
             self.name = name
             self.section = section
             self.type = type

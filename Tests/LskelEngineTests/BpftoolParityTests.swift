@@ -45,6 +45,40 @@ struct BpftoolParityTests {
         #expect(!loader.insns.isEmpty && loader.insns.count % 8 == 0)
     }
 
+    @Test("lskel diff: every fixture bpftool handles is identical, through the command users run")
+    func diffCommand() throws {
+        _ = try #require(Self.bpftool, "bpftool is not installed (apt-get install bpftool)")
+        let objects = try Fixtures.bpftoolHandles.map(Fixtures.object)
+        let result = try CLI.run(["diff"] + objects)
+        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+        for fixture in Fixtures.bpftoolHandles {
+            #expect(lines.contains("\(fixture).bpf.o: identical"), "\(lines.first { $0.hasPrefix("\(fixture).bpf.o:") } ?? "no line for \(fixture)")")
+        }
+        // A difference is named, with exit 1: the same object under another CPU count changes a perf array.
+        let other = try CLI.run(["diff", try Fixtures.object("maps"), "--cpus", "7"])
+        #expect(other.status == 1 && other.stdoutText.contains("maps.bpf.o: data differ at byte"), "\(other.stdoutText)")
+    }
+
+    @Test("where bpftool fails only because this machine's kallsyms lacks a strong ksym, lskel generates a loader",
+          arguments: Array(Fixtures.bpftoolMayFail.keys))
+    func bpftoolMayFail(fixture: String) throws {
+        let reference = try Self.bpftoolHeader(fixture)
+        if reference.status != 0 {
+            #expect(reference.stderrText.contains(try #require(Fixtures.bpftoolMayFail[fixture])), "\(reference.stderrText)")
+        }
+        let loader = try Self.ours(fixture)
+        #expect(!loader.insns.isEmpty)
+        try CompileCheck.header(loader.header, name: loader.name, prelude: Fixtures.prelude(fixture))
+    }
+
+    @Test("every header compiles, given the types the tool's own header declares", arguments: Fixtures.supported)
+    func headersCompile(fixture: String) throws {
+        guard fixture != "noprogs" else { return }  // checked below: bpftool's does not compile, ours does
+        let loader = try Self.ours(fixture)
+        try CompileCheck.header(loader.header, name: loader.name, prelude: Fixtures.prelude(fixture))
+    }
+
     @Test("zero-program objects: bpftool's header measures a links member it never declares; ours compiles")
     func zeroPrograms() throws {
         let reference = try Self.bpftoolHeader("noprogs")

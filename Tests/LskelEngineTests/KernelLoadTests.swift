@@ -45,7 +45,7 @@ struct KernelLoadTests {
     func load(fixture: String) throws {
         let loader = try LoaderGenerator.generate(object: try Fixtures.bytes(fixture), name: Fixtures.skeletonName(fixture),
                                                   profile: Fixtures.hostProfile)
-        let report = try Driver.run(loader)
+        let report = try Driver.run(loader, prelude: Fixtures.prelude(fixture))
         #expect(report.status == 0, "driver failed:\n\(report.output)")
         let lines = report.output.split(separator: "\n").map(String.init)
         for map in loader.maps where map.ident != nil {
@@ -54,7 +54,11 @@ struct KernelLoadTests {
         }
         for prog in loader.programs {
             let fd = lines.first { $0.hasPrefix("prog \(prog.name) ") }.flatMap { Int($0.split(separator: " ")[2]) }
-            #expect((fd ?? -1) > 0, "program \(prog.name) has no fd: \(report.output)")
+            if prog.autoload {
+                #expect((fd ?? -1) > 0, "program \(prog.name) has no fd: \(report.output)")
+            } else {
+                #expect(fd == 0, "program \(prog.name) is not loaded by default (SEC(\"?...\")), yet has fd \(fd ?? -1)")
+            }
         }
         for map in loader.maps where map.isMmapped {
             let ident = try #require(map.ident)
@@ -72,7 +76,7 @@ enum Driver {
         var output: String
     }
 
-    static func source(for loader: GeneratedLoader) -> String {
+    static func source(for loader: GeneratedLoader, prelude: String?) -> String {
         let name = loader.name
         var body = ""
         for map in loader.maps {
@@ -89,6 +93,7 @@ enum Driver {
             #include <errno.h>
             #include <stdio.h>
             #include <bpf/libbpf.h>
+            \(prelude.map { "#include \"\($0)\"" } ?? "")
             #include "\(name).lskel.h"
 
             static char log_buf[1 << 22];
@@ -125,12 +130,12 @@ enum Driver {
             """
     }
 
-    static func run(_ loader: GeneratedLoader) throws -> Report {
+    static func run(_ loader: GeneratedLoader, prelude: String? = nil) throws -> Report {
         let dir = NSTemporaryDirectory() + "lskel-driver-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try loader.header.write(toFile: "\(dir)/\(loader.name).lskel.h", atomically: true, encoding: .utf8)
-        try source(for: loader).write(toFile: "\(dir)/driver.c", atomically: true, encoding: .utf8)
+        try source(for: loader, prelude: prelude).write(toFile: "\(dir)/driver.c", atomically: true, encoding: .utf8)
         let compile = try Shell.run("/usr/bin/cc", ["-I", dir, "-o", "\(dir)/driver", "\(dir)/driver.c"])
         guard compile.status == 0 else {
             return Report(status: -1, output: "driver did not compile:\n\(compile.stderrText)")

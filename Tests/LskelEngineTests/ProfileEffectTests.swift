@@ -72,7 +72,8 @@ struct ProfileEffectTests {
     @Test("the same object, name and profile give the same bytes every time")
     func deterministic() throws {
         for fixture in Fixtures.supported {
-            let profile = TargetProfile(kernelRelease: "6.1.0", possibleCPUs: 8, kconfig: "CONFIG_BPF_SYSCALL=y\n")
+            let profile = TargetProfile(kernelRelease: "6.1.0", possibleCPUs: 8,
+                                        kconfig: "CONFIG_BPF_SYSCALL=y\nCONFIG_HZ=250\nCONFIG_BPF_JIT=y\n")
             let first = try Self.generate(fixture, profile)
             let second = try Self.generate(fixture, profile)
             #expect(first.header == second.header && first.insns == second.insns && first.data == second.data, "\(fixture)")

@@ -76,9 +76,11 @@ struct WorkerPoolTests {
             #expect(result.data == expected.loader.data, "\(fixture): data")
             #expect(result.answer.manifest.map { Array($0.utf8) } == (try ManifestJSON.encode(expected.manifest)), "\(fixture): manifest")
         }
-        // Rejections travel as the same typed errors.
-        let refused = try await pool.generate(Self.request("struct_ops"), object: try Fixtures.bytes("struct_ops"))
-        #expect(refused.answer.error?.kind == .structOps)
+        // Rejections travel as the same typed errors, through the same system calls as in process.
+        for (fixture, kind, _) in Fixtures.refused {
+            let refused = try await pool.generate(Self.request(fixture), object: try Fixtures.bytes(fixture))
+            #expect(refused.answer.error?.kind == kind, "\(fixture): \(String(describing: refused.answer.error))")
+        }
         let garbage = try await pool.generate(Self.request("maps", name: "garbage"), object: Array("not an object".utf8))
         #expect(garbage.answer.error?.kind == .invalidObject)
         await pool.shutdown()

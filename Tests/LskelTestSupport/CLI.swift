@@ -31,7 +31,7 @@ public enum CLI {
 
 /// Compiles a generated header with the system C compiler, as a user would.
 public enum CompileCheck {
-    public static func header(_ header: String, name: String, extraIncludes: [String] = []) throws {
+    public static func header(_ header: String, name: String, prelude: String? = nil) throws {
         let dir = NSTemporaryDirectory() + "lskel-cc-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -39,6 +39,7 @@ public enum CompileCheck {
         let source = """
             #include <errno.h>
             #include <bpf/libbpf.h>
+            \(prelude.map { "#include \"\($0)\"" } ?? "")
             #include "\(name).lskel.h"
             int main(void) { struct \(name) *s = \(name)__open(); \(name)__destroy(s); return 0; }
 

@@ -1,0 +1,1 @@
+enum holder_obj { HOLDER_PROG, HOLDER_MAP, HOLDER_LINK, HOLDER_BTF };
