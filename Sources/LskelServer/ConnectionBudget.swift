@@ -4,16 +4,27 @@ import Synchronization
 /// The open connections of one server, against its connection limit.
 ///
 /// A connection over the limit makes room by closing the oldest connection
-/// that is idle or still sending its request head (slow or idle clients
-/// cannot lock out health checks or real requests); when every connection is
-/// busy with a request, the new one is closed at once.
+/// that is idle or still sending its request head, else the oldest still
+/// sending a body (slow or idle clients cannot lock out health checks or real
+/// requests); when every connection is waiting for its answer, the new one
+/// is closed at once.
 final class ConnectionBudget: Sendable {
     let limit: Int
+
+    /// What a connection is doing, in the order they are closed to make room.
+    enum Phase: Int, Sendable {
+        /// Idle, or sending a request head.
+        case waiting = 0
+        /// Sending a request body.
+        case sendingBody = 1
+        /// Waiting for the service's answer: never closed to make room.
+        case answering = 2
+    }
 
     private struct Entry {
         var channel: any Channel
         var opened: UInt64
-        var evictable: Bool
+        var phase: Phase
     }
 
     private struct State {
@@ -45,7 +56,8 @@ final class ConnectionBudget: Sendable {
         let victim: (any Channel)?? = state.withLock { state in
             var victim: (any Channel)? = nil
             if state.entries.count >= limit {
-                guard let oldest = state.entries.filter({ $0.value.evictable }).min(by: { $0.value.opened < $1.value.opened }) else {
+                let candidates = state.entries.filter { $0.value.phase != .answering }
+                guard let oldest = candidates.min(by: { ($0.value.phase.rawValue, $0.value.opened) < ($1.value.phase.rawValue, $1.value.opened) }) else {
                     state.refused += 1
                     return .none
                 }
@@ -54,7 +66,7 @@ final class ConnectionBudget: Sendable {
                 victim = oldest.value.channel
             }
             state.sequence += 1
-            state.entries[id] = Entry(channel: channel, opened: state.sequence, evictable: true)
+            state.entries[id] = Entry(channel: channel, opened: state.sequence, phase: .waiting)
             return .some(victim)
         }
         guard let victim else { return false }
@@ -62,9 +74,8 @@ final class ConnectionBudget: Sendable {
         return true
     }
 
-    /// Whether the connection may be closed to make room (idle, or still sending its head).
-    func setEvictable(_ id: ObjectIdentifier, _ evictable: Bool) {
-        state.withLock { $0.entries[id]?.evictable = evictable }
+    func setPhase(_ id: ObjectIdentifier, _ phase: Phase) {
+        state.withLock { $0.entries[id]?.phase = phase }
     }
 
     func remove(_ id: ObjectIdentifier) {

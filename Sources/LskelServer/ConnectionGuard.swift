@@ -97,11 +97,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head:
             headsRead += 1
-            budget.setEvictable(id, false)
+            budget.setPhase(id, .sendingBody)
         case .body:
             break
         case .end:
             endsRead += 1
+            budget.setPhase(id, .answering)
         }
         lastProgress = .now()
         arm(context)
@@ -137,7 +138,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 bytesSinceResponse = false
                 headStarted = .distantFuture
                 lastProgress = .now()
-                budget.setEvictable(id, true)
+                budget.setPhase(id, .waiting)
             }
             arm(context)
         }

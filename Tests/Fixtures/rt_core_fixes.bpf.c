@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* lskel-fixture: clang >= 15 (bpf_core_type_matches) */
 /*
  * rt_core_fixes.bpf.c - CO-RE compatibility shims in the style of
  * libbpf-tools' core_fixes.bpf.h and the workarounds tools like

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* lskel-fixture: clang >= 15 (BTF type tags for __kptr) */
 /*
  * rt_kptr_tasks.bpf.c - holding kernel object references in maps, in the
  * style of sched_ext schedulers and the selftests' task/cgroup kfunc users

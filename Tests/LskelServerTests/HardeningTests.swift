@@ -204,6 +204,18 @@ struct HardeningTests {
             #expect(Self.metric("lskeld_connections_evicted_total", in: metrics) ?? 0 >= 1)
             #expect(Self.metric("lskeld_connections_refused_total", in: metrics) == 0)
             #expect(Self.metric("lskeld_connections_open", in: metrics) ?? 99 <= 8)
+            // Slow bodies hold the budget next: they make room too, oldest first.
+            let sending = try await RawHTTP.onThread { () -> [RawHTTP] in
+                (0..<8).compactMap { _ in
+                    let connection = try? RawHTTP(port: port)
+                    connection?.send(Self.raw("POST", "/v1/loaders?filename=x.o", headers: [
+                        "Content-Type": "application/octet-stream", "Content-Length": "100000"]) + [0x7f])
+                    return connection
+                }
+            }
+            #expect(sending.count == 8)
+            try await Task.sleep(for: .milliseconds(200))
+            for _ in 0..<3 { try await Self.expectAlive(port) }
         }
     }
 

@@ -66,6 +66,15 @@ public enum Fixtures {
 
     public static let clang: String? = Shell.which("/usr/bin/clang-14", "clang-14", "/usr/bin/clang")
 
+    /// A clang of 15 or later, for the fixtures that say `lskel-fixture: clang >= 15` in their
+    /// first lines (BTF type tags, `bpf_core_type_matches`): the Swift toolchain's (it targets BPF).
+    public static let modernClang: String? = Shell.which("/opt/swift/usr/bin/clang", "clang-19", "clang-18", "clang-17", "clang-16", "clang-15")
+
+    static func compiler(for source: String) -> String? {
+        let head = (try? String(contentsOfFile: "\(sourceDirectory)/\(source)", encoding: .utf8))?.prefix(400) ?? ""
+        return head.contains("lskel-fixture: clang >= 15") ? modernClang : clang
+    }
+
     public struct Build: Sendable {
         public var directory: String
         public var failures: [String: String]
@@ -81,8 +90,8 @@ public enum Fixtures {
         DispatchQueue.concurrentPerform(iterations: sources.count) { index in
             let source = sources[index]
             let stem = String(source.dropLast(".bpf.c".count))
-            guard let clang else {
-                failures.update { $0[stem] = "no clang found" }
+            guard let clang = compiler(for: source) else {
+                failures.update { $0[stem] = "no clang found (this fixture needs clang 15 or later: see its first lines)" }
                 return
             }
             let result = try? Shell.run(clang, [
