@@ -99,19 +99,19 @@ public struct BTF: Sendable {
             }
             let t: BTFType
             switch kind {
-            case 1:
+            case BTFKind.int.rawValue:
                 try need(4, 1)
                 let v = try tr.u32(at: pos); pos += 4
                 let bits = UInt8(truncatingIfNeeded: v)
-                guard v & 0x00ff_ff00 & ~0x00ff_0000 == 0 else { throw .badBTF(typeID: id, reason: "INT reserved bits set") }
+                guard v & BTFInt.reservedBits == 0 else { throw .badBTF(typeID: id, reason: "INT reserved bits set") }
                 t = .int(name: name, size: sizeOrType, encoding: UInt8((v >> 24) & 0xf),
                          bitOffset: UInt8((v >> 16) & 0xff), bits: bits)
-            case 2: t = .pointer(target: sizeOrType)
-            case 3:
+            case BTFKind.pointer.rawValue: t = .pointer(target: sizeOrType)
+            case BTFKind.array.rawValue:
                 try need(12, 1)
                 t = .array(element: try tr.u32(at: pos), index: try tr.u32(at: pos + 4), count: try tr.u32(at: pos + 8))
                 pos += 12
-            case 4, 5:
+            case BTFKind.structure.rawValue, BTFKind.union.rawValue:
                 try need(12, vlen)
                 var ms: [BTFMember] = []
                 ms.reserveCapacity(vlen)
@@ -122,9 +122,9 @@ public struct BTF: Sendable {
                                         bitfieldSize: kflag ? off >> 24 : 0))
                     pos += 12
                 }
-                t = kind == 4 ? .structure(name: name, size: sizeOrType, members: ms)
+                t = kind == BTFKind.structure.rawValue ? .structure(name: name, size: sizeOrType, members: ms)
                               : .union(name: name, size: sizeOrType, members: ms)
-            case 6:
+            case BTFKind.enumeration.rawValue:
                 try need(8, vlen)
                 var vs: [BTFEnumerator] = []
                 vs.reserveCapacity(vlen)
@@ -135,13 +135,13 @@ public struct BTF: Sendable {
                     pos += 8
                 }
                 t = .enumeration(name: name, size: sizeOrType, isSigned: kflag, values: vs)
-            case 7: t = .forward(name: name, isUnion: kflag)
-            case 8: t = .typedef(name: name, target: sizeOrType)
-            case 9: t = .volatile(target: sizeOrType)
-            case 10: t = .const(target: sizeOrType)
-            case 11: t = .restrict(target: sizeOrType)
-            case 12: t = .function(name: name, proto: sizeOrType, linkage: UInt16(vlen))
-            case 13:
+            case BTFKind.forward.rawValue: t = .forward(name: name, isUnion: kflag)
+            case BTFKind.typedef.rawValue: t = .typedef(name: name, target: sizeOrType)
+            case BTFKind.volatile.rawValue: t = .volatile(target: sizeOrType)
+            case BTFKind.const.rawValue: t = .const(target: sizeOrType)
+            case BTFKind.restrict.rawValue: t = .restrict(target: sizeOrType)
+            case BTFKind.function.rawValue: t = .function(name: name, proto: sizeOrType, linkage: UInt16(vlen))
+            case BTFKind.functionProto.rawValue:
                 try need(8, vlen)
                 var ps: [BTFParameter] = []
                 ps.reserveCapacity(vlen)
@@ -150,11 +150,11 @@ public struct BTF: Sendable {
                     pos += 8
                 }
                 t = .functionProto(returnType: sizeOrType, parameters: ps)
-            case 14:
+            case BTFKind.variable.rawValue:
                 try need(4, 1)
                 t = .variable(name: name, type: sizeOrType, linkage: try tr.u32(at: pos))
                 pos += 4
-            case 15:
+            case BTFKind.dataSection.rawValue:
                 try need(12, vlen)
                 var vs: [BTFVarSecInfo] = []
                 vs.reserveCapacity(vlen)
@@ -163,13 +163,13 @@ public struct BTF: Sendable {
                     pos += 12
                 }
                 t = .dataSection(name: name, size: sizeOrType, variables: vs)
-            case 16: t = .float(name: name, size: sizeOrType)
-            case 17:
+            case BTFKind.float.rawValue: t = .float(name: name, size: sizeOrType)
+            case BTFKind.declTag.rawValue:
                 try need(4, 1)
                 t = .declTag(name: name, target: sizeOrType, componentIndex: try tr.i32(at: pos))
                 pos += 4
-            case 18: t = .typeTag(name: name, target: sizeOrType)
-            case 19:
+            case BTFKind.typeTag.rawValue: t = .typeTag(name: name, target: sizeOrType)
+            case BTFKind.enumeration64.rawValue:
                 try need(12, vlen)
                 var vs: [BTFEnumerator] = []
                 vs.reserveCapacity(vlen)

@@ -34,11 +34,13 @@ public enum CoreReloKind: UInt32, Sendable, CaseIterable {
     }
 
     /// Whether this is a field-based relocation (access string walks members).
-    public var isFieldBased: Bool { rawValue <= 5 }
+    public var isFieldBased: Bool {
+        [.fieldByteOffset, .fieldByteSize, .fieldExists, .fieldSigned, .fieldLShiftU64, .fieldRShiftU64].contains(self)
+    }
     /// Whether this is a type-based relocation.
-    public var isTypeBased: Bool { (6...9).contains(rawValue) || rawValue == 12 }
+    public var isTypeBased: Bool { [.localTypeID, .targetTypeID, .typeExists, .typeSize, .typeMatches].contains(self) }
     /// Whether this is an enumerator-value relocation.
-    public var isEnumValueBased: Bool { rawValue == 10 || rawValue == 11 }
+    public var isEnumValueBased: Bool { self == .enumvalExists || self == .enumvalValue }
 }
 
 /// A `bpf_func_info` record.

@@ -71,7 +71,7 @@ extension ObjectSummary {
     /// The STT_FUNC symbol at byte `offset` of section `sectionIndex`.
     public func functionName(sectionIndex: Int, offset: UInt64) -> String? {
         elf.symbols.first {
-            $0.type == ELFSymbol.STT_FUNC && Int($0.sectionIndex) == sectionIndex && $0.value == offset
+            $0.type == ELF.STT_FUNC && Int($0.sectionIndex) == sectionIndex && $0.value == offset
         }?.name
     }
 }

@@ -22,7 +22,7 @@ public struct ELFSection: Sendable, Equatable {
     public var entrySize: UInt64
 
     /// Whether the section holds instructions (SHF_EXECINSTR).
-    public var isExecutable: Bool { flags & ELFFile.SHF_EXECINSTR != 0 }
+    public var isExecutable: Bool { flags & ELF.SHF_EXECINSTR != 0 }
 }
 
 /// An entry of the ELF symbol table.
@@ -44,9 +44,6 @@ public struct ELFSymbol: Sendable, Equatable {
     /// `st_shndx` (0 UNDEF, 0xfff1 ABS, 0xfff2 COMMON).
     public var sectionIndex: UInt16
 
-    public static let STT_FUNC: UInt8 = 2
-    public static let STB_GLOBAL: UInt8 = 1
-    public static let STB_WEAK: UInt8 = 2
 }
 
 /// One relocation entry (`Elf64_Rel` or `Elf64_Rela`).
@@ -75,13 +72,6 @@ public struct ELFRelocationSection: Sendable, Equatable {
 
 /// A parsed, validated ELF64 file of machine EM_BPF.
 public struct ELFFile: Sendable {
-    public static let EM_BPF: UInt16 = 247
-    public static let SHT_SYMTAB: UInt32 = 2
-    public static let SHT_STRTAB: UInt32 = 3
-    public static let SHT_RELA: UInt32 = 4
-    public static let SHT_NOBITS: UInt32 = 8
-    public static let SHT_REL: UInt32 = 9
-    public static let SHF_EXECINSTR: UInt64 = 0x4
     /// Upper bound on the number of sections accepted.
     public static let maxSections = 65_536
 
@@ -120,7 +110,7 @@ public struct ELFFile: Sendable {
         try r.check(0, 64)
         fileType = try r.u16(at: 16)
         machine = try r.u16(at: 18)
-        guard machine == ELFFile.EM_BPF else { throw .wrongMachine(machine) }
+        guard machine == ELF.EM_BPF else { throw .wrongMachine(machine) }
         flags = try r.u32(at: 48)
         let shoff = try r.u64(at: 40)
         let shentsize = Int(try r.u16(at: 58))
@@ -165,14 +155,14 @@ public struct ELFFile: Sendable {
                 throw .badSectionIndex(what: "e_shstrndx", index: shstrndx)
             }
             func inFile(_ s: ELFSection) -> Bool {
-                if s.type == ELFFile.SHT_NOBITS || s.size == 0 { return true }
+                if s.type == ELF.SHT_NOBITS || s.size == 0 { return true }
                 let (end, overflow) = s.offset.addingReportingOverflow(s.size)
                 return !overflow && end <= UInt64(bytes.count)
             }
             var names: ByteReader? = nil
             if shnum > 0 {
                 let strSec = raw[shstrndx].1
-                guard strSec.type != ELFFile.SHT_NOBITS else {
+                guard strSec.type != ELF.SHT_NOBITS else {
                     throw .badSectionIndex(what: "e_shstrndx", index: shstrndx)
                 }
                 guard inFile(strSec) else { throw .sectionOutOfRange(index: shstrndx, name: ".shstrtab") }
@@ -196,7 +186,7 @@ public struct ELFFile: Sendable {
                                        offset: shoff, size: UInt64(shnum * shentsize),
                                        link: 0, info: 0, addressAlignment: 0, entrySize: 0)
             let backed = ([headerArea, tableArea] + sectionList)
-                .filter { $0.type != ELFFile.SHT_NOBITS && $0.size > 0 }
+                .filter { $0.type != ELF.SHT_NOBITS && $0.size > 0 }
                 .sorted { $0.offset < $1.offset }
             if backed.count > 1 {
                 for i in 1..<backed.count where backed[i].offset < backed[i - 1].offset + backed[i - 1].size {
@@ -208,7 +198,7 @@ public struct ELFFile: Sendable {
 
         // Symbol table.
         var syms: [ELFSymbol] = []
-        if let symtab = sectionList.first(where: { $0.type == ELFFile.SHT_SYMTAB }) {
+        if let symtab = sectionList.first(where: { $0.type == ELF.SHT_SYMTAB }) {
             guard Int(symtab.link) < sectionList.count, Int(symtab.link) > 0 else {
                 throw .badSectionIndex(what: "\(symtab.name) sh_link", index: Int(symtab.link))
             }
@@ -241,8 +231,8 @@ public struct ELFFile: Sendable {
 
         // Relocation sections.
         var rels: [ELFRelocationSection] = []
-        for s in sectionList where s.type == ELFFile.SHT_REL || s.type == ELFFile.SHT_RELA {
-            let isRela = s.type == ELFFile.SHT_RELA
+        for s in sectionList where s.type == ELF.SHT_REL || s.type == ELF.SHT_RELA {
+            let isRela = s.type == ELF.SHT_RELA
             let entSize = isRela ? 24 : 16
             guard Int(s.info) > 0, Int(s.info) < sectionList.count else {
                 throw .badSectionIndex(what: "\(s.name) sh_info", index: Int(s.info))
@@ -271,7 +261,7 @@ public struct ELFFile: Sendable {
     }
 
     private static func reader(_ bytes: [UInt8], _ s: ELFSection, _ order: ByteOrder) throws(ObjectReadError) -> ByteReader {
-        if s.type == SHT_NOBITS { return ByteReader([], byteOrder: order, what: s.name) }
+        if s.type == ELF.SHT_NOBITS { return ByteReader([], byteOrder: order, what: s.name) }
         // Ranges were validated against the file size in init.
         return try ByteReader(bytes, byteOrder: order, what: s.name)
             .window(at: Int(clamping: s.offset), length: Int(clamping: s.size), what: s.name)

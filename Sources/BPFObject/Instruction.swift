@@ -16,6 +16,11 @@ public enum LdImm64Source: UInt8, Sendable {
     case mapIndexValue = 6
 }
 
+/// The class of an instruction (`BPF_CLASS(code)`).
+public enum InstructionClass: UInt8, Sendable {
+    case ld = 0, ldx = 1, st = 2, stx = 3, alu = 4, jmp = 5, jmp32 = 6, alu64 = 7
+}
+
 /// One raw 8-byte BPF instruction (`struct bpf_insn`).
 public struct Instruction: Sendable, Equatable {
     /// The opcode byte.
@@ -29,16 +34,57 @@ public struct Instruction: Sendable, Equatable {
     /// Signed 32-bit immediate.
     public var imm: Int32
 
-    /// The instruction class (`code & 7`): 0 LD, 1 LDX, 2 ST, 3 STX, 4 ALU, 5 JMP, 6 JMP32, 7 ALU64.
-    public var instructionClass: UInt8 { code & 0x07 }
-    /// The opcode of `ld_imm64`'s first half: BPF_LD | BPF_IMM | BPF_DW.
-    public static let ldImm64Opcode: UInt8 = 0x18
-    /// Whether this is the first half of `ld_imm64` (BPF_LD | BPF_IMM | BPF_DW = 0x18).
-    public var isLdImm64: Bool { code == Self.ldImm64Opcode }
-    /// Whether this is `call` (BPF_JMP | BPF_CALL = 0x85).
-    public var isCall: Bool { code == 0x85 }
-    /// Whether this is `exit` (BPF_JMP | BPF_EXIT = 0x95).
-    public var isExit: Bool { code == 0x95 }
+    /// The instruction class (`code & 7`).
+    public var instructionClass: InstructionClass { InstructionClass(rawValue: code & 0x07) ?? .ld }
+    /// Whether this is the first half of `ld_imm64`.
+    public var isLdImm64: Bool { code == Opcode.ldImm64 }
+    /// Whether this is `call`.
+    public var isCall: Bool { code == Opcode.call }
+    /// Whether this is `exit`.
+    public var isExit: Bool { code == Opcode.exit }
+
+    /// The opcodes lskel reads or rewrites, as the kernel composes them (class | size/op | mode/source).
+    public enum Opcode {
+        /// BPF_LD | BPF_IMM | BPF_DW: the first half of `ld_imm64`.
+        public static let ldImm64: UInt8 = 0x18
+        /// BPF_LDX | BPF_MEM | BPF_W and | BPF_B.
+        public static let ldxW: UInt8 = 0x61
+        public static let ldxB: UInt8 = 0x71
+        /// BPF_STX | BPF_MEM | BPF_W.
+        public static let stxW: UInt8 = 0x63
+        /// BPF_JMP | BPF_JA, | BPF_JNE | BPF_K, | BPF_JSGE | BPF_K, | BPF_CALL, | BPF_EXIT.
+        public static let ja: UInt8 = 0x05
+        public static let jneK: UInt8 = 0x55
+        public static let jsgeK: UInt8 = 0x75
+        public static let call: UInt8 = 0x85
+        public static let exit: UInt8 = 0x95
+    }
+
+    /// Size of one instruction slot.
+    public static let size = 8
+
+    /// Decodes a little-endian instruction from 8 bytes (a loader's, or libbpf's final instructions).
+    public init(littleEndian bytes: ArraySlice<UInt8>) {
+        let base = bytes.startIndex
+        code = bytes[base]
+        dst = bytes[base + 1] & 0x0f
+        src = bytes[base + 1] >> 4
+        off = Int16(bitPattern: UInt16(bytes[base + 2]) | UInt16(bytes[base + 3]) << 8)
+        imm = Int32(bitPattern: UInt32(bytes[base + 4]) | UInt32(bytes[base + 5]) << 8
+            | UInt32(bytes[base + 6]) << 16 | UInt32(bytes[base + 7]) << 24)
+    }
+
+    /// The instruction as 8 little-endian bytes.
+    public var littleEndianBytes: [UInt8] {
+        let offset = UInt16(bitPattern: off), value = UInt32(bitPattern: imm)
+        return [code, src << 4 | dst & 0x0f, UInt8(offset & 0xff), UInt8(offset >> 8),
+                UInt8(value & 0xff), UInt8((value >> 8) & 0xff), UInt8((value >> 16) & 0xff), UInt8(value >> 24)]
+    }
+
+    /// The instructions of a little-endian program image (a partial trailing slot is left out).
+    public static func decodeLittleEndian(_ bytes: [UInt8]) -> [Instruction] {
+        stride(from: 0, to: bytes.count - bytes.count % size, by: size).map { Instruction(littleEndian: bytes[$0 ..< $0 + size]) }
+    }
 
     /// Decodes 8 bytes at `offset` of `reader`. In big-endian objects the
     /// register nibbles are swapped (dst high, src low), as the kernel defines.
@@ -130,8 +176,8 @@ public func decodeProgram(_ r: ByteReader, section: String) throws(ObjectReadErr
         if insn.isCall {
             switch insn.src {
             case 0: kind = .helperCall(id: insn.imm)
-            case 1: kind = .subprogramCall(relativeTarget: insn.imm)
-            case 2: kind = .kfuncCall(btfID: insn.imm, moduleOffset: insn.off)
+            case BPFPseudoCall.call: kind = .subprogramCall(relativeTarget: insn.imm)
+            case BPFPseudoCall.kfuncCall: kind = .kfuncCall(btfID: insn.imm, moduleOffset: insn.off)
             default:
                 throw .badInstruction(section: section, index: i, reason: "call with unknown src \(insn.src)")
             }

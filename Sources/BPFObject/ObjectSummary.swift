@@ -115,17 +115,17 @@ public struct ObjectSummary: Sendable {
         }
 
         var progs: [ProgramInfo] = []
-        for sym in elf.symbols where sym.type == ELFSymbol.STT_FUNC {
+        for sym in elf.symbols where sym.type == ELF.STT_FUNC {
             let idx = Int(sym.sectionIndex)
             guard idx > 0, idx < elf.sections.count, elf.sections[idx].isExecutable else { continue }
             progs.append(ProgramInfo(name: sym.name, sectionName: elf.sections[idx].name, sectionIndex: idx,
                                      offset: sym.value, instructionCount: sym.size / 8,
-                                     isGlobal: sym.binding == ELFSymbol.STB_GLOBAL))
+                                     isGlobal: sym.binding == ELF.STB_GLOBAL))
         }
         programs = progs
 
         var insns: [String: [DecodedInstruction]] = [:]
-        for s in elf.sections where s.isExecutable && s.type != ELFFile.SHT_NOBITS && s.size > 0 {
+        for s in elf.sections where s.isExecutable && s.type != ELF.SHT_NOBITS && s.size > 0 {
             insns[s.name] = try decodeProgram(try elf.reader(for: s), section: s.name)
         }
         instructions = insns
@@ -133,7 +133,7 @@ public struct ObjectSummary: Sendable {
         var legacy: [MapDefinition] = []
         if let ms = elf.section(named: "maps") {
             let r = try elf.reader(for: ms)
-            for sym in elf.symbols where Int(sym.sectionIndex) == ms.index && sym.type != 3 && !sym.name.isEmpty {
+            for sym in elf.symbols where Int(sym.sectionIndex) == ms.index && sym.type != ELF.STT_SECTION && !sym.name.isEmpty {
                 guard sym.value <= UInt64(r.count), sym.size <= UInt64(r.count) - sym.value, sym.size >= 16 else {
                     throw .badMap(name: sym.name, reason: "legacy map definition outside 'maps' or shorter than 16 bytes")
                 }
@@ -165,7 +165,7 @@ public struct ObjectSummary: Sendable {
                 // real placement is the ELF symbol's st_value, as libbpf fixes it up.
                 for i in list.indices {
                     if let sym = elf.symbols.first(where: {
-                        Int($0.sectionIndex) == mapsSection.index && $0.name == list[i].name && $0.type != 3
+                        Int($0.sectionIndex) == mapsSection.index && $0.name == list[i].name && $0.type != ELF.STT_SECTION
                     }) {
                         list[i].sectionOffset = UInt32(truncatingIfNeeded: sym.value)
                         if list[i].sectionSize == 0 { list[i].sectionSize = UInt32(truncatingIfNeeded: sym.size) }

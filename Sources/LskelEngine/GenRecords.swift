@@ -1,3 +1,4 @@
+import BPFObject
 import CLskelHost
 
 /// A relocation libbpf hands the loader generator, at its final instruction
@@ -45,7 +46,7 @@ struct GenProgramRecord {
                 } else {
                     let name = String(optionalCString: relo.name) ?? ""
                     // BTF_KIND_FUNC is 12: a kfunc call; otherwise a ksym variable.
-                    if relo.btf_kind == 12 {
+                    if Int(relo.btf_kind) == Int(BTFKind.function.rawValue) {
                         relocations.append(.kfunc(insnIndex: index, name: name, weak: relo.is_weak))
                     } else {
                         relocations.append(.ksym(insnIndex: index, name: name, weak: relo.is_weak, typeless: relo.is_typeless))

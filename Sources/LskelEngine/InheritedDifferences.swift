@@ -28,18 +28,18 @@ enum InheritedDifferences {
     static func prepare(_ object: [UInt8]) throws -> [UInt8] {
         guard let elf = try? ELFFile(bytes: object) else { return object }  // libbpf names what is wrong
         var bytes = object
-        let symtab = elf.sections.first { $0.type == ELFFile.SHT_SYMTAB }
+        let symtab = elf.sections.first { $0.type == ELF.SHT_SYMTAB }
         for symbol in elf.symbols where symbol.sectionIndex != 0 && symbol.sectionIndex < 0xff00 {
             guard let symtab, Int(symbol.sectionIndex) < elf.sections.count else { break }
-            let entry = Int(symtab.offset) + symbol.index * ELFSymbolLayout.size
-            let global = symbol.binding == ELFSymbol.STB_GLOBAL || symbol.binding == ELFSymbol.STB_WEAK
-            if symbol.type == ELFSymbolLayout.STT_OBJECT, global, symbol.visibility == ELFSymbolLayout.STV_HIDDEN
-                || symbol.visibility == ELFSymbolLayout.STV_INTERNAL {
-                bytes[entry + ELFSymbolLayout.otherOffset] &= ~ELFSymbolLayout.visibilityMask
+            let entry = Int(symtab.offset) + symbol.index * ELF.symbolSize
+            let global = symbol.binding == ELF.STB_GLOBAL || symbol.binding == ELF.STB_WEAK
+            if symbol.type == ELF.STT_OBJECT, global, symbol.visibility == ELF.STV_HIDDEN
+                || symbol.visibility == ELF.STV_INTERNAL {
+                bytes[entry + ELF.symbolOtherOffset] &= ~ELF.visibilityMask
             }
-            if symbol.type == ELFSymbol.STT_FUNC, symbol.binding == ELFSymbol.STB_WEAK,
+            if symbol.type == ELF.STT_FUNC, symbol.binding == ELF.STB_WEAK,
                elf.sections[Int(symbol.sectionIndex)].name == ".text" {
-                bytes[entry + ELFSymbolLayout.infoOffset] = ELFSymbol.STB_GLOBAL << 4 | symbol.type
+                bytes[entry + ELF.symbolInfoOffset] = ELF.STB_GLOBAL << 4 | symbol.type
             }
         }
         try skipNamedBSSSections(elf, &bytes)
@@ -49,8 +49,11 @@ enum InheritedDifferences {
     /// Turns each `.bss.NAME` (NOBITS) section into an empty PROGBITS one of
     /// the same size, which 1.1.2 skips as 6.1 does, keeping its size for the
     /// BTF fix-up; refuses the object when code refers to one.
+    /// Most zero bytes added for `.bss.NAME` sections.
+    static let maxZeroFill = 64 << 20
+
     private static func skipNamedBSSSections(_ elf: ELFFile, _ bytes: inout [UInt8]) throws {
-        let named = elf.sections.filter { $0.type == ELFFile.SHT_NOBITS && $0.name.hasPrefix(".bss.") }
+        let named = elf.sections.filter { $0.type == ELF.SHT_NOBITS && $0.name.hasPrefix(".bss.") }
         guard !named.isEmpty else { return }
         let indices = Set(named.map(\.index))
         for relocations in elf.relocationSections {
@@ -65,16 +68,16 @@ enum InheritedDifferences {
             }
         }
         let total = named.reduce(UInt64(0)) { $0 + $1.size }
-        guard total <= UInt64(ELFSymbolLayout.maxZeroFill) else {
-            throw GenerationError(.invalidObject, "the .bss.* sections hold \(total) bytes, more than \(ELFSymbolLayout.maxZeroFill)")
+        guard total <= UInt64(maxZeroFill) else {
+            throw GenerationError(.invalidObject, "the .bss.* sections hold \(total) bytes, more than \(maxZeroFill)")
         }
         let order = elf.byteOrder
-        let sectionTable = Int(read(bytes, at: 40, 8, order))
-        let entrySize = Int(read(bytes, at: 58, 2, order))
+        let sectionTable = Int(read(bytes, at: ELF.sectionTableOffsetField, 8, order))
+        let entrySize = Int(read(bytes, at: ELF.sectionEntrySizeField, 2, order))
         for section in named {
             let header = sectionTable + section.index * entrySize
-            write(&bytes, at: header + 4, 4, UInt64(ELFSymbolLayout.SHT_PROGBITS), order)
-            write(&bytes, at: header + 24, 8, UInt64(bytes.count), order)
+            write(&bytes, at: header + ELF.sectionTypeField, 4, UInt64(ELF.SHT_PROGBITS), order)
+            write(&bytes, at: header + ELF.sectionOffsetField, 8, UInt64(bytes.count), order)
             bytes += [UInt8](repeating: 0, count: Int(section.size))
         }
     }
@@ -152,19 +155,4 @@ enum InheritedDifferences {
             .replacing(" __attribute__((mode(byte)))", with: "")
             .replacing(" __attribute__((mode(word)))", with: "")
     }
-}
-
-/// Offsets and values of ELF64 symbol and section fields the compatibility
-/// rewrites touch.
-enum ELFSymbolLayout {
-    static let size = 24
-    static let infoOffset = 4
-    static let otherOffset = 5
-    static let visibilityMask: UInt8 = 0x3
-    static let STT_OBJECT: UInt8 = 1
-    static let STV_INTERNAL: UInt8 = 1
-    static let STV_HIDDEN: UInt8 = 2
-    static let SHT_PROGBITS: UInt32 = 1
-    /// Most zero bytes added for `.bss.NAME` sections.
-    static let maxZeroFill = 64 << 20
 }

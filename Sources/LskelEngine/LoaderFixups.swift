@@ -1,3 +1,5 @@
+import BPFObject
+
 /// Rewrites of the loader program that bring libbpf 1.1.2's gen-loader output
 /// to what Debian's bpftool 7.1 emits.
 ///
@@ -14,89 +16,55 @@
 /// 2. "skip src_reg adjustment" is an unconditional `JA +3` instead of an
 ///    always-true `JSGE r7, 0, +3`.
 enum LoaderFixups {
-    /// One BPF instruction's fields.
-    struct Insn: Equatable {
-        var code: UInt8
-        var dst: UInt8
-        var src: UInt8
-        var off: Int16
-        var imm: Int32
-
-        init(_ bytes: ArraySlice<UInt8>) {
-            let base = bytes.startIndex
-            code = bytes[base]
-            dst = bytes[base + 1] & 0x0f
-            src = bytes[base + 1] >> 4
-            off = Int16(bitPattern: UInt16(bytes[base + 2]) | UInt16(bytes[base + 3]) << 8)
-            imm = Int32(bitPattern: UInt32(bytes[base + 4]) | UInt32(bytes[base + 5]) << 8
-                | UInt32(bytes[base + 6]) << 16 | UInt32(bytes[base + 7]) << 24)
-        }
-    }
-
-    static let size = 8
-    static let ldImm64: UInt8 = 0x18
-    static let ldxW: UInt8 = 0x61, ldxB: UInt8 = 0x71
-    static let stxW: UInt8 = 0x63
-    static let jsgeK: UInt8 = 0x75, jneK: UInt8 = 0x55, ja: UInt8 = 0x05
-    static let pseudoMapIdxValue: UInt8 = 6
+    typealias Op = Instruction.Opcode
     static let r0: UInt8 = 0, r1: UInt8 = 1, r2: UInt8 = 2, r7: UInt8 = 7, r8: UInt8 = 8, r9: UInt8 = 9
+    static let mapIndexValue = LdImm64Source.mapIndexValue.rawValue
 
-    /// The loader instructions with both rewrites applied, and how many of each.
-    static func apply(_ insns: [UInt8]) -> (insns: [UInt8], copyOrder: Int, skipJump: Int) {
+    /// The loader instructions with both rewrites applied.
+    static func apply(_ insns: [UInt8]) -> [UInt8] {
         var out = insns
+        let size = Instruction.size
         let count = insns.count / size
-        func insn(_ index: Int) -> Insn? {
+        func insn(_ index: Int) -> Instruction? {
             guard index >= 0, index < count else { return nil }
-            return Insn(out[index * size ..< (index + 1) * size])
+            return Instruction(littleEndian: out[index * size ..< (index + 1) * size])
         }
-        var copyOrder = 0, skipJump = 0
         var index = 0
         while index < count {
             // Rewrite 2: STX_MEM(W, r8, r7, 12); JSGE r7, 0, +3; LDX_MEM(B, r9, r8, 1)
             if let store = insn(index - 1), let jump = insn(index), let load = insn(index + 1),
-               store == Insn(code: stxW, dst: r8, src: r7, off: 12, imm: 0),
-               jump == Insn(code: jsgeK, dst: r7, src: 0, off: 3, imm: 0),
-               load == Insn(code: ldxB, dst: r9, src: r8, off: 1, imm: 0) {
-                out.replaceSubrange(index * size ..< (index + 1) * size, with: [ja, 0, 3, 0, 0, 0, 0, 0])
-                skipJump += 1
+               store == Instruction(code: Op.stxW, dst: r8, src: r7, off: 12, imm: 0),
+               jump == Instruction(code: Op.jsgeK, dst: r7, src: 0, off: 3, imm: 0),
+               load == Instruction(code: Op.ldxB, dst: r9, src: r8, off: 1, imm: 0) {
+                out.replaceSubrange(index * size ..< (index + 1) * size,
+                                    with: Instruction(code: Op.ja, dst: 0, src: 0, off: 3, imm: 0).littleEndianBytes)
             }
             // Rewrite 1: two 6-instruction blob copies of insn+4 then insn+12, then JNE r0, 0, +3.
             if let first = blobCopy(at: index, insn), let second = blobCopy(at: index + 6, insn),
                first.destination + 8 == second.destination,
-               let jump = insn(index + 12), jump == Insn(code: jneK, dst: r0, src: 0, off: 3, imm: 0) {
+               let jump = insn(index + 12), jump == Instruction(code: Op.jneK, dst: r0, src: 0, off: 3, imm: 0) {
                 let firstBytes = Array(out[index * size ..< (index + 6) * size])
                 let secondBytes = Array(out[(index + 6) * size ..< (index + 12) * size])
                 out.replaceSubrange(index * size ..< (index + 12) * size, with: secondBytes + firstBytes)
-                copyOrder += 1
                 index += 12
                 continue
             }
             index += 1
         }
-        return (out, copyOrder, skipJump)
+        return out
     }
 
     /// gen_loader's `move_blob2blob` of 4 bytes starting at `index`; returns the destination offset.
-    static func blobCopy(at index: Int, _ insn: (Int) -> Insn?) -> (destination: Int32, source: Int32)? {
+    static func blobCopy(at index: Int, _ insn: (Int) -> Instruction?) -> (destination: Int32, source: Int32)? {
         guard let loadSource = insn(index), let sourceHigh = insn(index + 1),
               let read = insn(index + 2),
               let loadDestination = insn(index + 3), let destinationHigh = insn(index + 4),
               let write = insn(index + 5),
-              loadSource.code == ldImm64, loadSource.dst == r2, loadSource.src == pseudoMapIdxValue,
-              read == Insn(code: ldxW, dst: r0, src: r2, off: 0, imm: 0),
-              loadDestination.code == ldImm64, loadDestination.dst == r1, loadDestination.src == pseudoMapIdxValue,
-              write == Insn(code: stxW, dst: r1, src: r0, off: 0, imm: 0)
+              loadSource.code == Op.ldImm64, loadSource.dst == r2, loadSource.src == mapIndexValue,
+              read == Instruction(code: Op.ldxW, dst: r0, src: r2, off: 0, imm: 0),
+              loadDestination.code == Op.ldImm64, loadDestination.dst == r1, loadDestination.src == mapIndexValue,
+              write == Instruction(code: Op.stxW, dst: r1, src: r0, off: 0, imm: 0)
         else { return nil }
         return (destinationHigh.imm, sourceHigh.imm)
-    }
-}
-
-extension LoaderFixups.Insn {
-    init(code: UInt8, dst: UInt8, src: UInt8, off: Int16, imm: Int32) {
-        self.code = code
-        self.dst = dst
-        self.src = src
-        self.off = off
-        self.imm = imm
     }
 }

@@ -152,7 +152,7 @@ private final class GenerationRun {
         let programCount = Int(lskel_target_gen_prog_cnt())
         try ObjectPolicy.checkGenerated(programCount: programCount)
         let emitted = Array(UnsafeRawBufferPointer(start: genOpts.insns, count: Int(genOpts.insns_sz)))
-        let insns = LoaderFixups.apply(emitted).insns
+        let insns = LoaderFixups.apply(emitted)
         let data = Array(UnsafeRawBufferPointer(start: genOpts.data, count: Int(genOpts.data_sz)))
 
         let renderer = HeaderRenderer(object: obj, name: name, pageSize: profile.pageSize)

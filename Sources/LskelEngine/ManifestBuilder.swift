@@ -27,17 +27,13 @@ public enum ManifestBuilder {
         Int(raw) < coreKindNames.count ? coreKindNames[Int(raw)] : "unknown"
     }
 
-    static let bpfPseudoMapIdx: UInt8 = 5
-    static let bpfPseudoMapIdxValue: UInt8 = 6
-    static let bpfPseudoFunc: UInt8 = 4
-    static let bpfPseudoCall: UInt8 = 1
 
     public static func build(objectName: String, object: [UInt8], loader: GeneratedLoader, profile: TargetProfile,
                              summary: ObjectSummary? = nil) throws -> Manifest {
         let summary = try summary ?? ObjectReader.summary(object)
         let kconfigMapIndex = loader.maps.firstIndex { $0.isInternal && $0.ident == "kconfig" }
         let kconfigValues = kconfigValueTexts(loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex)
-        let weakSymbols = Set(summary.elf.symbols.filter { $0.binding == ELFSymbol.STB_WEAK }.map(\.name))
+        let weakSymbols = Set(summary.elf.symbols.filter { $0.binding == ELF.STB_WEAK }.map(\.name))
 
         let programs = try loader.programs.map { program in
             guard program.autoload else { return ProgramLayout.notLoaded(program) }
@@ -84,19 +80,19 @@ public enum ManifestBuilder {
             var source = "object"
             if profile.maxEntries[map.name] != nil {
                 source = "override"
-            } else if map.type == 4, (definitions[map.name]?.maxEntries ?? 0) == 0 {
+            } else if map.type == BPFMapType.perfEventArray.rawValue, (definitions[map.name]?.maxEntries ?? 0) == 0 {
                 source = "profile"  // perf-event array sized from the CPU count
             }
             var section: String? = nil
             if map.isInternal, let ident = map.ident, let btf = summary.btf {
                 section = btf.dataSectionNames.first { HeaderRenderer.datasecIdent($0) == ident }
             }
-            let readOnly = map.flags & 0x80 != 0  // BPF_F_RDONLY_PROG
+            let readOnly = map.flags & BPFMapFlag.rdonlyProg != 0
             return Manifest.MapRecord(
                 name: map.name, ident: map.ident, index: index, type: map.type, typeName: map.typeName,
                 keySize: map.keySize, valueSize: map.valueSize, maxEntries: map.maxEntries, maxEntriesSource: source,
                 flags: map.flags, innerMap: map.innerMap, initialDataSection: section,
-                frozen: map.isInternal && readOnly, mmapable: map.flags & 0x400 != 0)  // BPF_F_MMAPABLE
+                frozen: map.isInternal && readOnly, mmapable: map.flags & BPFMapFlag.mmapable != 0)
         }
     }
 
@@ -161,7 +157,7 @@ public enum ManifestBuilder {
 
     static func warnings(loader: GeneratedLoader, profile: TargetProfile) -> [Manifest.Warning] {
         var warnings: [Manifest.Warning] = []
-        for map in loader.maps where map.type == 4 && profile.maxEntries[map.name] == nil && loader.consumedProfile.contains("cpus") {
+        for map in loader.maps where map.type == BPFMapType.perfEventArray.rawValue && profile.maxEntries[map.name] == nil && loader.consumedProfile.contains("cpus") {
             warnings.append(Manifest.Warning(code: "perf-array-sized-from-profile",
                 message: "map '\(map.name)' (perf_event_array) sets no max_entries; it is sized to \(map.maxEntries) from the profile's CPU count, which must cover the target's possible CPUs"))
         }

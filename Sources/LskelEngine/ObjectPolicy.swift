@@ -1,3 +1,4 @@
+import BPFObject
 import CLibbpf
 
 /// The features libbpf 1.1's gen-loader mode cannot turn into a working
@@ -6,7 +7,6 @@ import CLibbpf
 enum ObjectPolicy {
     /// libbpf 1.1's loader keeps the fds of at most this many programs.
     static let maxLoaderPrograms = 32
-    static let mapTypeArena: UInt32 = 33
 
     /// Checks made on the opened object, before libbpf generates anything.
     static func checkOpened(_ object: LibbpfObject, log: [LibbpfMessage]) throws {
@@ -25,7 +25,7 @@ enum ObjectPolicy {
                 throw GenerationError(.structOps,
                     "map '\(name)' is a struct_ops map; libbpf 1.1's light skeleton loader does not support struct_ops")
             }
-            if type == mapTypeArena {
+            if type == BPFMapType.arena.rawValue {
                 throw GenerationError(.arenaMap,
                     "map '\(name)' is an arena map (BPF_MAP_TYPE_ARENA), which libbpf 1.1 does not support")
             }

@@ -17,27 +17,18 @@ struct ProgramLayout {
 
     let program: LoaderProgram
     private(set) var blocks: [Block] = []
-    private let instructions: [Insn]
-
-    struct Insn {
-        var code: UInt8
-        var src: UInt8
-        var imm: Int32
-        var secondImm: Int32?
-    }
+    /// The final instructions, and the second half's immediate of each `ld_imm64`.
+    private let instructions: [Instruction]
+    private let secondImmediates: [Int: Int32]
 
     init(program: LoaderProgram, summary: ObjectSummary) throws {
         self.program = program
-        var decoded: [Insn] = []
-        let bytes = program.instructions
-        decoded.reserveCapacity(bytes.count / 8)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            decoded.append(Insn(code: bytes[offset], src: bytes[offset + 1] >> 4, imm: Self.int32(bytes, offset + 4),
-                                secondImm: offset + 16 <= bytes.count ? Self.int32(bytes, offset + 12) : nil))
-            offset += 8
+        instructions = Instruction.decodeLittleEndian(program.instructions)
+        var second: [Int: Int32] = [:]
+        for (index, insn) in instructions.enumerated() where insn.isLdImm64 && index + 1 < instructions.count {
+            second[index] = instructions[index + 1].imm
         }
-        instructions = decoded
+        secondImmediates = second
         // libbpf drops the `?` that marks a program not loaded by default (SEC("?raw_tp/...")).
         guard let main = summary.programs.first(where: {
             $0.name == program.name && ($0.sectionName == program.section || $0.sectionName == "?" + program.section)
@@ -68,15 +59,11 @@ struct ProgramLayout {
         }
     }
 
-    static func int32(_ bytes: [UInt8], _ offset: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
-    }
-
     /// Final index a bpf-to-bpf call or a callback reference at `index` points to.
     func callTarget(at index: Int) -> Int? {
         let insn = instructions[index]
-        if insn.code == 0x85 && insn.src == ManifestBuilder.bpfPseudoCall { return index + 1 + Int(insn.imm) }
-        if insn.code == 0x18 && insn.src == ManifestBuilder.bpfPseudoFunc { return index + 1 + Int(insn.imm) }
+        if insn.isCall && insn.src == BPFPseudoCall.call { return index + 1 + Int(insn.imm) }
+        if insn.isLdImm64 && insn.src == LdImm64Source.function.rawValue { return index + 1 + Int(insn.imm) }
         return nil
     }
 
@@ -117,14 +104,14 @@ struct ProgramLayout {
         while index < instructions.count {
             let insn = instructions[index]
             let origin = origin(of: index)
-            if insn.code == 0x18 {
+            if insn.isLdImm64 {
                 switch insn.src {
-                case ManifestBuilder.bpfPseudoMapIdx:
+                case LdImm64Source.mapIndex.rawValue:
                     let map = Int(insn.imm) < loader.maps.count && insn.imm >= 0 ? loader.maps[Int(insn.imm)].name : "#\(insn.imm)"
                     relocations.append(.init(insn: index, origin: origin, kind: "map", name: map))
-                case ManifestBuilder.bpfPseudoMapIdxValue:
+                case LdImm64Source.mapIndexValue.rawValue:
                     let mapIndex = Int(insn.imm)
-                    let offset = Int(insn.secondImm ?? 0)
+                    let offset = Int(secondImmediates[index] ?? 0)
                     if mapIndex == kconfigMapIndex,
                        let variable = loader.kconfigLayout.first(where: { offset >= $0.offset && offset < $0.offset + max($0.size, 1) }) {
                         relocations.append(.init(insn: index, origin: origin, kind: "kconfig", name: variable.name,
@@ -133,21 +120,21 @@ struct ProgramLayout {
                         let map = mapIndex >= 0 && mapIndex < loader.maps.count ? loader.maps[mapIndex].name : "#\(mapIndex)"
                         relocations.append(.init(insn: index, origin: origin, kind: "map_value", name: map, offset: offset))
                     }
-                case ManifestBuilder.bpfPseudoFunc:
+                case LdImm64Source.function.rawValue:
                     // A callback's address (bpf_loop, bpf_for_each_map_elem, timers, ...): a reference, not a call.
                     let target = index + 1 + Int(insn.imm)
                     relocations.append(.init(insn: index, origin: origin, kind: "func_ref", name: blockName(at: target), target: target))
                 default:
                     break
                 }
-            } else if insn.code == 0x85 && insn.src == ManifestBuilder.bpfPseudoCall {
+            } else if insn.isCall && insn.src == BPFPseudoCall.call {
                 let target = index + 1 + Int(insn.imm)
                 relocations.append(.init(insn: index, origin: origin, kind: "call", name: blockName(at: target), target: target))
             }
             if let record = recorded[index] {
                 relocations.append(try relocation(record, origin: origin, summary: summary))
             }
-            index += insn.code == 0x18 ? 2 : 1
+            index += insn.isLdImm64 ? 2 : 1
         }
         // Records at indices the walk above stepped over (never expected) are kept, not lost.
         let walked = Set(relocations.filter { $0.kind == "core" || $0.kind == "ksym" || $0.kind == "kfunc" }.map(\.insn))

@@ -89,7 +89,7 @@ struct InspectReport: Codable {
                 case let name? where elf.sections.first(where: { $0.name == name })?.isExecutable == true:
                     // A call, or a callback's address loaded with ld_imm64 (BPF_PSEUDO_FUNC once libbpf relocates it).
                     let opcode = entry.offset < UInt64(code.count) ? code[Int(entry.offset)] : 0
-                    kind = opcode == Instruction.ldImm64Opcode ? "func_ref" : "call"
+                    kind = opcode == Instruction.Opcode.ldImm64 ? "func_ref" : "call"
                 default: kind = "global_data"
                 }
                 let callee = kind == "call" || kind == "func_ref" ? callees["\(section.name)+\(entry.offset / 8)"] : nil

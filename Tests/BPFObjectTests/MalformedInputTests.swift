@@ -210,8 +210,8 @@ struct MalformedInputTests {
         #expect(d[2].kind == .subprogramCall(relativeTarget: 1))
         #expect(d[3].kind == .kfuncCall(btfID: 99, moduleOffset: 0))
         #expect(d[4].kind == .exit)
-        #expect(d[0].instruction.instructionClass == 0)
-        #expect(d[4].instruction.instructionClass == 5)
+        #expect(d[0].instruction.instructionClass == .ld)
+        #expect(d[4].instruction.instructionClass == .jmp)
 
         let dangling = Array(prog.prefix(8))
         #expect(expectFailure("dangling") { () throws(ObjectReadError) in try decodeProgram(dangling) }
@@ -253,7 +253,7 @@ struct MalformedInputTests {
             var hot: [Range<Int>] = [0..<64]
             let shoff = Int(original.le32(at: 40))
             hot.append(shoff..<min(original.count, shoff + elf.sections.count * 64))
-            for s in elf.sections where [".BTF", ".BTF.ext", ".symtab", ".maps"].contains(s.name) || s.isExecutable || s.type == ELFFile.SHT_REL {
+            for s in elf.sections where [".BTF", ".BTF.ext", ".symtab", ".maps"].contains(s.name) || s.isExecutable || s.type == ELF.SHT_REL {
                 if s.size > 0 { hot.append(Int(s.offset)..<Int(s.offset + s.size)) }
             }
             for _ in 0..<Self.mutationsPerFixture {
