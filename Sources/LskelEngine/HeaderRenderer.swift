@@ -83,44 +83,11 @@ final class HeaderRenderer {
 
     // MARK: data sections
 
-    /// bpftool's `get_datasec_ident`.
-    static func datasecIdent(_ sectionName: String) -> String? {
-        for prefix in [".data", ".rodata", ".bss", ".kconfig"] where sectionName.utf8.starts(with: prefix.utf8) {
-            return SkeletonName.sanitize(String(sectionName.dropFirst()))
+    /// Exported variables of a DATASEC (static ones are not) with their identifiers.
+    static func exportedVariables(_ btf: LibbpfBTF, section: LibbpfBTF.DataSection) -> [(variable: LibbpfBTF.Variable, ident: String)] {
+        btf.variables(of: section).filter { !$0.isStatic }.map { variable in
+            (variable, SkeletonName.sanitize(String(decoding: variable.name.utf8.prefix(255), as: UTF8.self)))
         }
-        return nil
-    }
-
-    /// The DATASEC type whose identifier matches a map's.
-    static func datasec(in btf: OpaquePointer, ident: String) -> UnsafePointer<btf_type>? {
-        let count = btf__type_cnt(btf)
-        var id: UInt32 = 1
-        while id < count {
-            defer { id += 1 }
-            guard let type = btf__type_by_id(btf, id), btf_is_datasec(type),
-                  let name = String(optionalCString: btf__str_by_offset(btf, type.pointee.name_off)),
-                  datasecIdent(name) == ident
-            else { continue }
-            return type
-        }
-        return nil
-    }
-
-    /// Exported variables of a DATASEC with their identifiers.
-    static func exportedVariables(btf: OpaquePointer, section: UnsafePointer<btf_type>)
-        -> [(info: btf_var_secinfo, variable: UnsafePointer<btf_type>, ident: String)]
-    {
-        guard let infos = btf_var_secinfos(section) else { return [] }
-        var result: [(btf_var_secinfo, UnsafePointer<btf_type>, String)] = []
-        for index in 0..<Int(btf_vlen(section)) {
-            let info = infos[index]
-            // libbpf 1.1 does not check that a DATASEC lists only VARs.
-            guard let variable = btf__type_by_id(btf, info.type), btf_is_var(variable) else { continue }
-            if btf_var(variable).pointee.linkage == UInt32(BTF_VAR_STATIC) { continue }
-            let name = String(optionalCString: btf__name_by_offset(btf, variable.pointee.name_off)) ?? ""
-            result.append((info, variable, SkeletonName.sanitize(String(decoding: name.utf8.prefix(255), as: UTF8.self))))
-        }
-        return result
     }
 
     private func renderDataSections(btf: OpaquePointer) throws {
@@ -132,17 +99,19 @@ final class HeaderRenderer {
         }
         defer { btf_dump__free(dump) }
 
+        let sections = LibbpfBTF(btf)
         for entry in mmappedMaps {
-            guard let section = Self.datasec(in: btf, ident: entry.ident) else {
+            guard let sections, let section = sections.dataSection(ident: entry.ident) else {
                 emit("\tstruct \(name)__\(entry.ident) {\n\t} *\(entry.ident);\n")
                 continue
             }
-            let sectionName = String(optionalCString: btf__name_by_offset(btf, section.pointee.name_off)) ?? ""
-            let sectionIdent = Self.datasecIdent(sectionName) ?? entry.ident
+            let sectionName = section.name
+            let sectionIdent = LibbpfBTF.ident(ofSection: sectionName) ?? entry.ident
             let stripMods = sectionName != ".kconfig"
             emit("\tstruct \(name)__\(sectionIdent) {\n")
             var offset = 0, padCount = 0
-            for (info, variable, ident) in Self.exportedVariables(btf: btf, section: section) {
+            for (entry, ident) in Self.exportedVariables(sections, section: section) {
+                let info = entry.info, variable = entry.type
                 let needOffset = Int(info.offset)
                 guard offset <= needOffset else {
                     throw GenerationError(.invalidObject,
@@ -384,10 +353,11 @@ final class HeaderRenderer {
             #endif
 
             """)
+        let sections = LibbpfBTF(btf)
         for (_, ident) in mmappedMaps {
-            guard let section = Self.datasec(in: btf, ident: ident) else { continue }
-            for (_, variable, varIdent) in Self.exportedVariables(btf: btf, section: section) {
-                let size = btf__resolve_size(btf, variable.pointee.type)
+            guard let sections, let section = sections.dataSection(ident: ident) else { continue }
+            for (variable, varIdent) in Self.exportedVariables(sections, section: section) {
+                let size = btf__resolve_size(btf, variable.type.pointee.type)
                 if size < 0 { continue }
                 emit("\t_Static_assert(sizeof(s->\(ident)->\(varIdent)) == \(size), \"unexpected size of '\(varIdent)'\");\n")
             }

@@ -85,7 +85,7 @@ public enum ManifestBuilder {
             }
             var section: String? = nil
             if map.isInternal, let ident = map.ident, let btf = summary.btf {
-                section = btf.dataSectionNames.first { HeaderRenderer.datasecIdent($0) == ident }
+                section = btf.dataSectionNames.first { LibbpfBTF.ident(ofSection: $0) == ident }
             }
             let readOnly = map.flags & BPFMapFlag.rdonlyProg != 0
             return Manifest.MapRecord(

@@ -1,0 +1,157 @@
+import CLibbpf
+import CLskelHost
+import Glibc
+
+/// One generation: owns every C allocation it hands to libbpf.
+final class GenerationRun {
+    let object: [UInt8]
+    let name: String
+    let profile: TargetProfile
+    var cStrings: [UnsafeMutablePointer<CChar>] = []
+    let logBuffer = UnsafeMutablePointer<lskel_buf>.allocate(capacity: 1)
+    let target = UnsafeMutablePointer<lskel_target>.allocate(capacity: 1)
+    var consumed: Set<String> = []
+
+    init(object: [UInt8], name: String, profile: TargetProfile) {
+        self.object = object
+        self.name = name
+        self.profile = profile
+        logBuffer.initialize(to: lskel_buf())
+        target.initialize(to: lskel_target())
+    }
+
+    deinit {
+        lskel_buf_free(logBuffer)
+        logBuffer.deallocate()
+        target.deallocate()
+        cStrings.forEach { $0.deallocate() }
+    }
+
+    /// A NUL-terminated copy of `text` that lives as long as this run.
+    func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
+        let utf8 = Array(text.utf8)
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
+        for (index, byte) in utf8.enumerated() { copy[index] = CChar(bitPattern: byte) }
+        copy[utf8.count] = 0
+        cStrings.append(copy)
+        return copy
+    }
+
+    var log: [LibbpfMessage] {
+        guard let data = logBuffer.pointee.data, logBuffer.pointee.len > 0 else { return [] }
+        return LibbpfMessage.parse(bytes: UnsafeRawBufferPointer(start: data, count: logBuffer.pointee.len))
+    }
+
+    func run() throws -> GeneratedLoader {
+        target.pointee.kernel_release = UnsafePointer(cString(profile.kernelRelease ?? ""))
+        if let kconfig = profile.kconfig {
+            target.pointee.kconfig = UnsafePointer(cString(kconfig))
+            target.pointee.kconfig_len = kconfig.utf8.count
+        }
+        target.pointee.page_size = profile.pageSize
+        lskel_log_capture_begin(logBuffer)
+        lskel_target_activate(target)
+        defer {
+            lskel_target_deactivate()
+            lskel_log_capture_end()
+        }
+
+        // libbpf keeps a reference to the object bytes until the object is closed:
+        // a private copy, rewritten where bpftool's libbpf would read it otherwise.
+        let opened = try InheritedDifferences.prepare(object)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: opened.count, alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.copyBytes(from: opened)
+
+        var openOpts = bpf_object_open_opts()
+        openOpts.sz = MemoryLayout<bpf_object_open_opts>.size
+        openOpts.object_name = UnsafePointer(cString(name))
+        guard let handle = bpf_object__open_mem(buffer.baseAddress, opened.count, &openOpts) else {
+            throw ObjectPolicy.openFailure(errno: errno, log: log)
+        }
+        defer { bpf_object__close(handle) }
+        let obj = LibbpfObject(pointer: handle)
+
+        try ObjectPolicy.checkOpened(obj, log: log)
+        InheritedDifferences.adjust(obj, possibleCPUs: UInt32(profile.possibleCPUs))
+        try ObjectPolicy.checkAutoloadOrder(obj)
+        try InheritedDifferences.checkKconfig(profile.kconfig,
+                                              externs: LibbpfBTF(obj.btf)?.layout(ofSection: ".kconfig").map(\.name) ?? [])
+        try applyProfile(to: obj)
+
+        var genOpts = gen_loader_opts()
+        genOpts.sz = MemoryLayout<gen_loader_opts>.size
+        if bpf_object__gen_loader(handle, &genOpts) != 0 {
+            throw GenerationError(.generationFailed, "libbpf refused to enter gen-loader mode", libbpfLog: log.warnings)
+        }
+        if bpf_object__load(handle) != 0 {
+            let code = errno
+            try ObjectPolicy.checkGenerated(programCount: Int(lskel_target_gen_prog_cnt()))
+            throw ObjectPolicy.loadFailure(errno: code, log: log)
+        }
+        let programCount = Int(lskel_target_gen_prog_cnt())
+        try ObjectPolicy.checkGenerated(programCount: programCount)
+        let emitted = Array(UnsafeRawBufferPointer(start: genOpts.insns, count: Int(genOpts.insns_sz)))
+        let insns = LoaderFixups.apply(emitted)
+        let data = Array(UnsafeRawBufferPointer(start: genOpts.data, count: Int(genOpts.data_sz)))
+
+        let renderer = HeaderRenderer(object: obj, name: name, pageSize: profile.pageSize)
+        let header = try renderer.render(insns: insns, data: data)
+        if renderer.usesPageSize { consumed.insert("page_size") }
+        // libbpf writes the release's version code into every program's load attributes.
+        if programCount > 0 && profile.kernelRelease != nil {
+            consumed.insert("kernel_release")
+        }
+        let finalLog = log
+        if finalLog.contains(where: { $0.text.includes("extern (kcfg) 'CONFIG_") }) {
+            consumed.insert("kconfig")
+        }
+
+        return GeneratedLoader(
+            name: name,
+            insns: insns,
+            data: data,
+            header: header,
+            maps: obj.maps.map(LoaderDescription.map),
+            programs: LoaderDescription.programs(obj, records: GenProgramRecord.captured()),
+            libbpfProgramCount: programCount,
+            libbpfMapCount: Int(lskel_target_gen_map_cnt()),
+            contextSize: renderer.contextSize,
+            libbpfLog: finalLog,
+            consumedProfile: consumed,
+            kconfigLayout: LibbpfBTF(obj.btf)?.layout(ofSection: ".kconfig") ?? []
+        )
+    }
+
+    /// Puts the profile's values where libbpf would otherwise read the host.
+    func applyProfile(to obj: LibbpfObject) throws {
+        var unknown = Set(profile.maxEntries.keys)
+        for map in obj.maps {
+            let mapName = MapInfo.name(map)
+            if let value = profile.maxEntries[mapName] {
+                unknown.remove(mapName)
+                if bpf_map__is_internal(map) {
+                    throw GenerationError(.invalidProfile, "map '\(mapName)' holds global data; its size comes from the object and cannot be overridden")
+                }
+                _ = bpf_map__set_max_entries(map, value)
+                consumed.insert("max_entries")
+            } else if bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY && bpf_map__max_entries(map) == 0 {
+                _ = bpf_map__set_max_entries(map, UInt32(profile.possibleCPUs))
+                consumed.insert("cpus")
+            }
+            if bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF { consumed.insert("page_size") }
+        }
+        if let first = unknown.sorted().first {
+            let names = obj.maps.map(MapInfo.name).joined(separator: ", ")
+            throw GenerationError(.unknownMap, "max_entries override names map '\(first)', which the object does not define (maps: \(names))")
+        }
+        let ksyms = LibbpfBTF(obj.btf).flatMap { btf in btf.dataSection(named: ".ksyms").map { btf.variables(of: $0).map(\.name) } } ?? []
+        if !ksyms.isEmpty {
+            // Every ksym resolves on the target at load time; libbpf only needs
+            // to see it listed, at address 0, so no host address is baked in.
+            let text = ksyms.map { "0000000000000000 T \($0)\n" }.joined()
+            target.pointee.kallsyms = UnsafePointer(cString(text))
+            target.pointee.kallsyms_len = text.utf8.count
+        }
+    }
+}
