@@ -78,19 +78,21 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("seccomp")]
         ),
-        // Pre-spawned sandboxed workers and the job queue. Never links libbpf or the reader.
+        // glibc and libcrypto shims (pipe2, closefrom, SHA-256) shared by every process.
         .target(
             name: "CLskelSystem",
             path: "Sources/CLskelSystem",
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("crypto")]
         ),
+        // The fork server client, pre-forked jobs and the job queue. Never links libbpf or the reader.
         .target(
             name: "LskelPool",
             dependencies: ["LskelModel", "CLskelSystem"],
             path: "Sources/LskelPool"
         ),
-        // The single-use sandboxed worker: one framed request on stdin, one answer on stdout.
+        // The sandboxed worker: a fork server that forks one locked-down job per request
+        // (one framed request on stdin, one answer on stdout).
         .executableTarget(
             name: "lskel-worker",
             dependencies: ["LskelEngine", "CLskelSandbox"],

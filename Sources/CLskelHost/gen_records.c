@@ -72,7 +72,7 @@ void lskel_gen_records_reset(void)
 	prog_cnt = prog_cap = relo_cnt = relo_cap = pending_start = 0;
 }
 
-size_t lskel_gen_prog_cnt(void) { return prog_cnt; }
+size_t lskel_gen_prog_record_cnt(void) { return prog_cnt; }
 const struct lskel_gen_prog *lskel_gen_prog_at(size_t index) { return index < prog_cnt ? &progs[index] : NULL; }
 const struct lskel_gen_relo *lskel_gen_relo_at(size_t index) { return index < relo_cnt ? &relos[index] : NULL; }
 

@@ -28,8 +28,8 @@ struct bpf_gen;
 void __real_bpf_gen__init(struct bpf_gen *gen, int log_level, int nr_progs, int nr_maps);
 
 static const struct lskel_target *active;
-static int gen_prog_cnt = -1;
-static int gen_map_cnt = -1;
+/* What bpf_gen__init was told: programs, subprograms counted as libbpf counts them. */
+static int loader_nr_progs = -1;
 
 void lskel_gen_records_reset(void);
 
@@ -37,8 +37,7 @@ void lskel_target_activate(const struct lskel_target *target)
 {
 	lskel_gen_records_reset();
 	active = target;
-	gen_prog_cnt = -1;
-	gen_map_cnt = -1;
+	loader_nr_progs = -1;
 }
 
 void lskel_target_deactivate(void)
@@ -46,8 +45,7 @@ void lskel_target_deactivate(void)
 	active = NULL;
 }
 
-int lskel_target_gen_prog_cnt(void) { return gen_prog_cnt; }
-int lskel_target_gen_map_cnt(void) { return gen_map_cnt; }
+int lskel_target_loader_nr_progs(void) { return loader_nr_progs; }
 
 static bool has_prefix(const char *s, const char *prefix)
 {
@@ -189,7 +187,6 @@ int __wrap_getpagesize(void)
 
 void __wrap_bpf_gen__init(struct bpf_gen *gen, int log_level, int nr_progs, int nr_maps)
 {
-	gen_prog_cnt = nr_progs;
-	gen_map_cnt = nr_maps;
+	loader_nr_progs = nr_progs;
 	__real_bpf_gen__init(gen, log_level, nr_progs, nr_maps);
 }

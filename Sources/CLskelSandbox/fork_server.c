@@ -122,7 +122,7 @@ static void become_job(int control, int signal_fd, const int fds[3], const struc
 	close(signal_fd);
 	for (i = 0; i < 3; i++) {
 		if (dup2(fds[i], i) < 0)
-			_exit(120);
+			_exit(LSKEL_EXIT_JOB_DESCRIPTORS);
 	}
 	if (syscall(SYS_close_range, 3, ~0U, 0) < 0) {
 		for (i = 3; i < 1024; i++)
@@ -134,7 +134,7 @@ static void become_job(int control, int signal_fd, const int fds[3], const struc
 	if (err) {
 		static const char text[] = "lskel-worker: the job's lock-down failed\n";
 		(void)!write(STDERR_FILENO, text, sizeof(text) - 1);
-		_exit(121);
+		_exit(LSKEL_EXIT_JOB_LOCKDOWN);
 	}
 }
 
@@ -152,7 +152,7 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 	sigprocmask(SIG_BLOCK, &child, NULL);
 	signal_fd = signalfd(-1, &child, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (signal_fd < 0)
-		_exit(122);
+		_exit(LSKEL_EXIT_SIGNALFD);
 
 	for (;;) {
 		watch[0] = (struct pollfd){ .fd = control, .events = POLLIN };
@@ -160,7 +160,7 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 		if (poll(watch, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			_exit(123);
+			_exit(LSKEL_EXIT_POLL);
 		}
 		if (watch[1].revents) {
 			struct signalfd_siginfo info;

@@ -65,7 +65,7 @@ static void relay_child(pid_t child)
 	close(STDOUT_FILENO);
 	while (waitpid(child, &status, 0) < 0) {
 		if (errno != EINTR)
-			_exit(111);
+			_exit(LSKEL_EXIT_RELAY_WAIT);
 	}
 	if (WIFEXITED(status))
 		_exit(WEXITSTATUS(status));
@@ -77,7 +77,7 @@ static void relay_child(pid_t child)
 		signal(sig, SIG_DFL);
 		kill(getpid(), sig);
 	}
-	_exit(112);
+	_exit(LSKEL_EXIT_RELAY_STATUS);
 }
 
 static int empty_root(void)
@@ -326,7 +326,7 @@ int lskel_sandbox_apply(const struct lskel_sandbox_limits *limits, struct lskel_
 		} else {
 			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 			if (getppid() != parent && getppid() != 0)
-				_exit(113);
+				_exit(LSKEL_EXIT_RELAY_ORPHANED);
 		}
 	}
 

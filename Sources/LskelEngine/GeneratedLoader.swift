@@ -57,9 +57,8 @@ public struct GeneratedLoader: Sendable {
     public var header: String
     public var maps: [LoaderMap]
     public var programs: [LoaderProgram]
-    /// Programs and maps as libbpf counted them for the loader (subprograms included).
+    /// Programs as libbpf counted them for the loader (subprograms included).
     public var libbpfProgramCount: Int
-    public var libbpfMapCount: Int
     /// Size of the context a `.lskel.h` user passes (`skel->ctx.sz`).
     public var contextSize: Int
     /// Everything libbpf printed, debug messages included.

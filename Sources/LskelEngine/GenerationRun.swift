@@ -86,10 +86,10 @@ final class GenerationRun {
         }
         if bpf_object__load(handle) != 0 {
             let code = errno
-            try ObjectPolicy.checkGenerated(programCount: Int(lskel_target_gen_prog_cnt()))
+            try ObjectPolicy.checkGenerated(programCount: Int(lskel_target_loader_nr_progs()))
             throw ObjectPolicy.loadFailure(errno: code, log: log)
         }
-        let programCount = Int(lskel_target_gen_prog_cnt())
+        let programCount = Int(lskel_target_loader_nr_progs())
         try ObjectPolicy.checkGenerated(programCount: programCount)
         let emitted = Array(UnsafeRawBufferPointer(start: genOpts.insns, count: Int(genOpts.insns_sz)))
         let insns = LoaderFixups.apply(emitted)
@@ -115,7 +115,6 @@ final class GenerationRun {
             maps: obj.maps.map(LoaderDescription.map),
             programs: LoaderDescription.programs(obj, records: GenProgramRecord.captured()),
             libbpfProgramCount: programCount,
-            libbpfMapCount: Int(lskel_target_gen_map_cnt()),
             contextSize: renderer.contextSize,
             libbpfLog: finalLog,
             consumedProfile: consumed,

@@ -2,8 +2,9 @@ import CLibbpf
 import CLskelHost
 import Glibc
 
-/// Questions for the kernel this process runs on. Used by tests and by the
-/// service's readiness report; generation itself never asks the kernel.
+/// Questions for the kernel this process runs on, for the tests (whether
+/// BPF may be loaded here, and what plain libbpf makes of an object);
+/// generation itself never asks the kernel.
 public enum KernelProbe {
     /// `nil` when this process may load BPF programs, else why not.
     public static func bpfLoadRefusal() -> String? {

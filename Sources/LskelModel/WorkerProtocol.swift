@@ -28,59 +28,57 @@ public enum WorkerFrame {
         return out
     }
 
-    /// Decodes one frame from the start of `bytes`; returns its type, parts and length.
-    public static func decode(_ bytes: [UInt8], maxBytes: Int) throws -> (type: UInt8, parts: [[UInt8]], length: Int) {
-        var offset = 0
-        func need(_ count: Int) throws {
-            guard count <= maxBytes, offset + count <= bytes.count else {
-                throw WorkerFrameError.truncated(needed: offset + count, available: bytes.count)
-            }
-        }
-        func u32() throws -> Int {
-            try need(4)
-            let value = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    /// What the start of a byte buffer holds: one parse, for both readers below.
+    enum Scan {
+        case complete(type: UInt8, parts: [Range<Int>], length: Int)
+        /// More bytes are needed: at least `needed` in all.
+        case incomplete(needed: Int)
+        case invalid(WorkerFrameError)
+    }
+
+    static func scan(_ buffer: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> Scan {
+        for index in 0..<min(buffer.count, magic.count) where buffer[index] != magic[index] { return .invalid(.badMagic) }
+        var offset = magic.count + 1
+        func u32() -> Int? {
+            guard offset + 4 <= buffer.count else { return nil }
+            let value = UInt32(buffer[offset]) | UInt32(buffer[offset + 1]) << 8
+                | UInt32(buffer[offset + 2]) << 16 | UInt32(buffer[offset + 3]) << 24
             offset += 4
             return Int(value)
         }
-        try need(5)
-        guard Array(bytes[0..<4]) == magic else { throw WorkerFrameError.badMagic }
-        let type = bytes[4]
-        offset = 5
-        let count = try u32()
-        guard count <= maxParts else { throw WorkerFrameError.tooManyParts(count) }
-        var parts: [[UInt8]] = []
+        guard let count = u32() else { return .incomplete(needed: offset + 4) }
+        guard count <= maxParts else { return .invalid(.tooManyParts(count)) }
+        var parts: [Range<Int>] = []
         for _ in 0..<count {
-            let length = try u32()
-            try need(length)
-            parts.append(Array(bytes[offset ..< offset + length]))
+            guard let length = u32() else { return .incomplete(needed: offset + 4) }
+            guard offset + length <= maxBytes else { return .invalid(.truncated(needed: offset + length, available: buffer.count)) }
+            parts.append(offset ..< offset + length)
             offset += length
         }
-        return (type, parts, offset)
+        guard offset <= buffer.count else { return .incomplete(needed: offset) }
+        return .complete(type: buffer[magic.count], parts: parts, length: offset)
+    }
+
+    /// Decodes one frame from the start of `bytes`; returns its type, parts and length.
+    public static func decode(_ bytes: [UInt8], maxBytes: Int) throws -> (type: UInt8, parts: [[UInt8]], length: Int) {
+        switch bytes.withUnsafeBufferPointer({ scan($0, maxBytes: maxBytes) }) {
+        case .complete(let type, let parts, let length):
+            return (type, parts.map { Array(bytes[$0]) }, length)
+        case .incomplete(let needed):
+            throw WorkerFrameError.truncated(needed: needed, available: bytes.count)
+        case .invalid(let error):
+            throw error
+        }
     }
 
     /// Whether `bytes` start with a whole frame, without copying its parts:
     /// its length when complete, 0 while more bytes are needed, -1 when the
     /// bytes cannot start a frame (bad magic, too many parts, over `maxBytes`).
     public static func completeLength(_ bytes: [UInt8], maxBytes: Int) -> Int {
-        bytes.withUnsafeBufferPointer { buffer -> Int in
-            let checked = min(buffer.count, magic.count)
-            for index in 0..<checked where buffer[index] != magic[index] { return -1 }
-            var offset = 5
-            func u32() -> Int? {
-                guard offset + 4 <= buffer.count else { return nil }
-                let value = UInt32(buffer[offset]) | UInt32(buffer[offset + 1]) << 8
-                    | UInt32(buffer[offset + 2]) << 16 | UInt32(buffer[offset + 3]) << 24
-                offset += 4
-                return Int(value)
-            }
-            guard let count = u32() else { return 0 }
-            guard count <= maxParts else { return -1 }
-            for _ in 0..<count {
-                guard let length = u32() else { return 0 }
-                offset += length
-                guard offset <= maxBytes else { return -1 }
-            }
-            return offset <= buffer.count ? offset : 0
+        switch bytes.withUnsafeBufferPointer({ scan($0, maxBytes: maxBytes) }) {
+        case .complete(_, _, let length): length
+        case .incomplete: 0
+        case .invalid: -1
         }
     }
 

@@ -24,7 +24,6 @@ final class ForkServer: @unchecked Sendable {
     private var exits: [UInt64: JobExit] = [:]
     private var nextJob: UInt64 = 1
     private var running = true
-    private var diagnostics: [UInt8] = []
     private let stopped = DispatchSemaphore(value: 0)
 
     /// Starts the server and waits for its ready message (its sandbox report).
@@ -89,9 +88,9 @@ final class ForkServer: @unchecked Sendable {
 
     private static func awaitReady(control: Int32, stderrFD: Int32, pid: pid_t, timeout: Double) throws -> SandboxReport {
         var descriptor = pollfd(fd: control, events: Int16(POLLIN), revents: 0)
-        let deadline = ForkedWorker.now() + timeout
+        let deadline = ForkedJob.now() + timeout
         while true {
-            let remaining = deadline - ForkedWorker.now()
+            let remaining = deadline - ForkedJob.now()
             guard remaining > 0 else { throw WorkerError.spawnFailed("no ready message within \(timeout) s") }
             let count = poll(&descriptor, 1, Int32(remaining * 1000) + 1)
             if count < 0 && errno != EINTR { throw WorkerError.spawnFailed("poll: \(errorText())") }
@@ -102,7 +101,7 @@ final class ForkServer: @unchecked Sendable {
         guard length > 0 else {
             var status: Int32 = 0
             _ = waitpid(pid, &status, 0)
-            let detail = String(decoding: ForkedWorker.readAvailable(stderrFD, limit: 8192), as: UTF8.self)
+            let detail = String(decoding: ForkedJob.readAvailable(stderrFD, limit: 8192), as: UTF8.self)
             throw WorkerError.spawnFailed("the worker exited before it was ready (status \(status)): \(detail)")
         }
         guard let frame = try? WorkerFrame.decode(Array(buffer[0..<length]), maxBytes: 1 << 16),
@@ -117,7 +116,7 @@ final class ForkServer: @unchecked Sendable {
     var isRunning: Bool { lock.withLock { running } }
 
     /// Forks a job that waits for its request on a fresh stdin pipe.
-    func fork() throws -> ForkedWorker {
+    func fork() throws -> ForkedJob {
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard lskel_pipe_cloexec(&inPipe) == 0 else { throw WorkerError.spawnFailed("pipe: \(Self.errorText())") }
         guard lskel_pipe_cloexec(&outPipe) == 0 else {
@@ -149,7 +148,7 @@ final class ForkServer: @unchecked Sendable {
             if let job { _ = lock.withLock { exits.removeValue(forKey: job) } }
             throw WorkerError.spawnFailed("the fork server is gone (\(String(cString: strerror(-sent))))")
         }
-        return ForkedWorker(job: job, server: self, exit: exit, stdinFD: inPipe[1], stdoutFD: outPipe[0], stderrFD: errPipe[0])
+        return ForkedJob(job: job, server: self, exit: exit, stdinFD: inPipe[1], stdoutFD: outPipe[0], stderrFD: errPipe[0])
     }
 
     /// Asks the server to SIGKILL a job.
@@ -180,9 +179,6 @@ final class ForkServer: @unchecked Sendable {
         stopped.signal()
     }
 
-    /// What the server wrote on stderr (its start-up and lock-down failures).
-    var diagnosticText: String { lock.withLock { String(decoding: diagnostics, as: UTF8.self) } }
-
     /// Collects exit statuses until the server goes away, then reaps it.
     private func readLoop() {
         var descriptors = [pollfd(fd: control, events: Int16(POLLIN), revents: 0),
@@ -197,15 +193,8 @@ final class ForkServer: @unchecked Sendable {
                 break
             }
             if descriptors[1].revents != 0 {
-                let chunk = ForkedWorker.readAvailable(stderrFD, limit: 4096)
-                if chunk.isEmpty {
-                    stderrOpen = false
-                } else {
-                    lock.withLock {
-                        diagnostics.append(contentsOf: chunk)
-                        if diagnostics.count > 8192 { diagnostics.removeFirst(diagnostics.count - 8192) }
-                    }
-                }
+                // Drained so the server never blocks on it; what it says is not kept.
+                if ForkedJob.readAvailable(stderrFD, limit: 4096).isEmpty { stderrOpen = false }
             }
             if descriptors[0].revents != 0 {
                 let length = withUnsafeMutableBytes(of: &message) { recv(control, $0.baseAddress, $0.count, 0) }

@@ -28,7 +28,7 @@ final class JobExit: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while !forked && value == nil {
-            let remaining = deadline - ForkedWorker.now()
+            let remaining = deadline - ForkedJob.now()
             if remaining <= 0 { break }
             _ = condition.wait(until: Date(timeIntervalSinceNow: remaining))
         }
@@ -47,7 +47,7 @@ final class JobExit: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while value == nil {
-            let remaining = deadline - ForkedWorker.now()
+            let remaining = deadline - ForkedJob.now()
             if remaining <= 0 { break }
             _ = condition.wait(until: Date(timeIntervalSinceNow: remaining))
         }

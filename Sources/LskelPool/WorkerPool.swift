@@ -53,7 +53,7 @@ public actor WorkerPool {
     public nonisolated let configuration: WorkerPoolConfiguration
     private var server: ForkServer?
     private var starting: Task<ForkServer, Error>?
-    private var warm: [ForkedWorker] = []
+    private var warm: [ForkedJob] = []
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Error>] = []
     private var drained: [CheckedContinuation<Void, Never>] = []
@@ -135,7 +135,7 @@ public actor WorkerPool {
     }
 
     /// Sends one request frame to a forked job on a blocking thread.
-    private func run(_ worker: ForkedWorker, _ frame: [UInt8]) async -> ForkedWorker.Outcome {
+    private func run(_ worker: ForkedJob, _ frame: [UInt8]) async -> ForkedJob.Outcome {
         let configuration = configuration
         return await Self.onThread {
             worker.run(request: frame, wallSeconds: configuration.wallSeconds, forkSeconds: configuration.forkSeconds,
@@ -177,7 +177,7 @@ public actor WorkerPool {
     }
 
     /// A job forked from the live server: a waiting one, or a new one.
-    private func takeWorker() async throws -> ForkedWorker {
+    private func takeWorker() async throws -> ForkedJob {
         while let ready = warm.popLast() {
             if ready.server.isRunning { return ready }
         }
@@ -252,8 +252,19 @@ public actor WorkerPool {
         await threads.run(body)
     }
 
+    /// ``interpret(_:sandbox:)`` for tests of the exit mapping.
+    func interpretForTests(_ outcome: ForkedJob.Outcome) -> Result<WorkerResult, WorkerError> {
+        do {
+            return .success(try interpret(outcome, sandbox: SandboxReport(layers: SandboxReport.allLayers, failures: "")))
+        } catch let error as WorkerError {
+            return .failure(error)
+        } catch {
+            return .failure(.failed(status: -1, detail: "\(error)"))
+        }
+    }
+
     /// Turns a finished worker process into a result or a precise error.
-    func interpret(_ outcome: ForkedWorker.Outcome, sandbox: SandboxReport) throws -> WorkerResult {
+    func interpret(_ outcome: ForkedJob.Outcome, sandbox: SandboxReport) throws -> WorkerResult {
         let errorText = String(decoding: outcome.stderr, as: UTF8.self)
         let phase = errorText.split(separator: "\n").last { $0.hasPrefix("phase: ") }.map { String($0.dropFirst(7)) }
         if outcome.outputExceeded { throw WorkerError.outputTooLarge(limit: configuration.maxOutputBytes) }
@@ -263,14 +274,14 @@ public actor WorkerPool {
         let exited = status & 0x7f == 0
         if exited {
             let code = (status >> 8) & 0xff
-            switch code {
-            case 0:
+            switch WorkerExit(rawValue: code) {
+            case .ok?:
                 break
-            case 97:
-                let number = errorText.split(separator: "\n").last { $0.hasPrefix("forbidden system call ") }
-                    .flatMap { Int($0.dropFirst("forbidden system call ".count)) }
+            case .forbiddenSyscall?:
+                let line = WorkerExit.forbiddenSyscallLine
+                let number = errorText.split(separator: "\n").last { $0.hasPrefix(line) }.flatMap { Int($0.dropFirst(line.count)) }
                 throw WorkerError.forbiddenSyscall(name: number.map(SyscallNames.name) ?? "unknown", phase: phase)
-            case 98:
+            case .outOfMemory?:
                 throw WorkerError.memoryLimit(mebibytes: configuration.memoryMiB, phase: phase)
             default:
                 let detail = errorText.split(separator: "\n").filter { !$0.hasPrefix("phase: ") }.suffix(5).joined(separator: "; ")

@@ -43,10 +43,7 @@ struct BatchRoutes<Context: RequestContext> {
             for ((stem, directory), outcome) in zip(zip(stems, Self.directories(for: stems)), outcomes) {
                 switch outcome {
                 case .loader(let loader, _):
-                    writer.add(name: "\(directory)/\(stem).lskel.h", bytes: loader.header)
-                    writer.add(name: "\(directory)/\(stem).insns.bin", bytes: loader.insns)
-                    writer.add(name: "\(directory)/\(stem).data.bin", bytes: loader.data)
-                    writer.add(name: "\(directory)/\(stem).manifest.json", bytes: loader.manifest)
+                    LoaderFile.addAll(to: &writer, stem: stem, directory: directory, contents: loader.contents)
                 case .problem(let problem):
                     writer.add(name: "\(directory)/error.json", bytes: problemJSON(problem))
                 }

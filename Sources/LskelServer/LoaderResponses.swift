@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import LskelModel
 import Hummingbird
 import NIOCore
 
@@ -69,10 +70,10 @@ enum LoaderResponses {
             body = json(loader, cached: cached)
             download = nil
             headers[.contentType] = "application/json"
-        case .header: (body, download) = (loader.header, ("text/x-c; charset=utf-8", ".lskel.h"))
-        case .insns: (body, download) = (loader.insns, ("application/octet-stream", ".insns.bin"))
-        case .data: (body, download) = (loader.data, ("application/octet-stream", ".data.bin"))
-        case .manifest: (body, download) = (loader.manifest, ("application/json", ".manifest.json"))
+        case .header: (body, download) = (loader.header, ("text/x-c; charset=utf-8", LoaderFile.header.rawValue))
+        case .insns: (body, download) = (loader.insns, ("application/octet-stream", LoaderFile.insns.rawValue))
+        case .data: (body, download) = (loader.data, ("application/octet-stream", LoaderFile.data.rawValue))
+        case .manifest: (body, download) = (loader.manifest, ("application/json", LoaderFile.manifest.rawValue))
         case .tar: (body, download) = (loader.tar, ("application/x-tar", ".lskel.tar"))
         }
         if let download {

@@ -58,10 +58,17 @@ public struct StoredLoader: Sendable {
     /// The tar of the four files: `x.lskel.h`, `x.insns.bin`, `x.data.bin`, `x.manifest.json`.
     public var tar: [UInt8] {
         var writer = TarWriter()
-        writer.add(name: "\(stem).lskel.h", bytes: header)
-        writer.add(name: "\(stem).insns.bin", bytes: insns)
-        writer.add(name: "\(stem).data.bin", bytes: data)
-        writer.add(name: "\(stem).manifest.json", bytes: manifest)
+        LoaderFile.addAll(to: &writer, stem: stem, contents: contents)
         return writer.finish()
+    }
+
+    /// The bytes of one of the loader's files.
+    public func contents(_ file: LoaderFile) -> [UInt8] {
+        switch file {
+        case .header: header
+        case .insns: insns
+        case .data: data
+        case .manifest: manifest
+        }
     }
 }

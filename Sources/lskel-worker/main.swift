@@ -32,7 +32,7 @@ struct WorkerOptions {
             case "--allow-test-hostile": allowHostile = true
             case "--fork-server": forkServer = true
             case "--simulate-missing-layer": iterator.next().map { simulateMissing.append($0) }
-            default: fail("unknown argument \(argument)", status: 2)
+            default: fail("unknown argument \(argument)", status: .usage)
             }
         }
     }
@@ -44,7 +44,7 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if written < 0 {
             if errno == EINTR { continue }
-            exit(3)
+            exit(WorkerExit.writeFailed.rawValue)
         }
         offset += written
     }
@@ -52,9 +52,9 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
 
 func phase(_ text: String) { writeAll(2, Array("phase: \(text)\n".utf8)) }
 
-func fail(_ message: String, status: Int32) -> Never {
+func fail(_ message: String, status: WorkerExit) -> Never {
     writeAll(2, Array("lskel-worker: \(message)\n".utf8))
-    exit(status)
+    exit(status.rawValue)
 }
 
 /// Reads stdin to its end, up to `limit` bytes.
@@ -65,10 +65,10 @@ func readRequest(limit: Int) -> [UInt8] {
         let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
         if count < 0 {
             if errno == EINTR { continue }
-            fail("reading the request failed: errno \(errno)", status: 4)
+            fail("reading the request failed: errno \(errno)", status: .readFailed)
         }
         if count == 0 { return bytes }
-        guard bytes.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: 5) }
+        guard bytes.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
         bytes.append(contentsOf: chunk[0..<count])
     }
 }
@@ -84,7 +84,7 @@ let layerNames: [(UInt32, String)] = [
 
 let options = WorkerOptions(arguments: CommandLine.arguments)
 if !options.simulateMissing.isEmpty && !options.allowHostile {
-    fail("--simulate-missing-layer is for tests and needs --allow-test-hostile", status: 2)
+    fail("--simulate-missing-layer is for tests and needs --allow-test-hostile", status: .usage)
 }
 let encoder = JSONEncoder()
 let decoder = JSONDecoder()
@@ -109,7 +109,7 @@ var limits = lskel_sandbox_limits(address_space_bytes: options.memoryMiB << 20, 
                                   fork_server: options.forkServer)
 var report = lskel_sandbox_report()
 if lskel_sandbox_apply(&limits, &report) != 0 {
-    fail("sandbox failed", status: 6)
+    fail("sandbox failed", status: .sandboxFailed)
 }
 let failures = withUnsafeBytes(of: &report.failures) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
 let sandbox = SandboxReport(layers: layerNames.filter { report.layers & $0.0 != 0 }.map(\.1), failures: failures)
@@ -118,9 +118,9 @@ if options.forkServer {
     // One datagram on the control socket, then jobs: this returns in each forked job.
     let ready = WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON])
     guard ready.withUnsafeBytes({ write(0, $0.baseAddress, $0.count) }) == ready.count else {
-        fail("cannot send the ready message: errno \(errno)", status: 10)
+        fail("cannot send the ready message: errno \(errno)", status: .readyFailed)
     }
-    guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: 11) }
+    guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: .forkServerFailed) }
 } else {
     writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
 }
@@ -131,18 +131,18 @@ guard let frame = try? WorkerFrame.decode(frameBytes, maxBytes: options.maxReque
       frame.type == WorkerFrame.request, frame.parts.count == 2,
       let request = try? decoder.decode(WorkerRequest.self, from: Data(frame.parts[0]))
 else {
-    fail("malformed request frame", status: 7)
+    fail("malformed request frame", status: .badRequest)
 }
 let object = frame.parts[1]
 
 func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = []) -> Never {
     let json = (try? encoder.encode(answer)).map(Array.init) ?? []
     writeAll(1, answer.frame(insns: insns, data: data, json: json))
-    exit(0)
+    exit(WorkerExit.ok.rawValue)
 }
 
 if let action = request.hostileAction {
-    guard options.allowHostile else { fail("hostile test actions are disabled", status: 8) }
+    guard options.allowHostile else { fail("hostile test actions are disabled", status: .hostileDisabled) }
     phase("running the test action \(action)")
     var text = [CChar](repeating: 0, count: 512)
     switch action {
@@ -161,14 +161,14 @@ if let action = request.hostileAction {
     case "peek-server": _ = lskel_hostile_peek_server(&text, text.count)
     case "alloc-4g":
         if lskel_hostile_alloc(4 << 30, &text, text.count) != 0 {
-            fail("out of memory: " + String(cString: text), status: 98)
+            fail("out of memory: " + String(cString: text), status: .outOfMemory)
         }
     case "spin": lskel_hostile_spin()
     case "flood-stdout":
         let block = [UInt8](repeating: 0x41, count: 1 << 20)
         for _ in 0..<1024 { writeAll(1, block) }
     case "segv": lskel_hostile_segv()
-    default: fail("unknown test action \(action)", status: 9)
+    default: fail("unknown test action \(action)", status: .unknownAction)
     }
     answer(WorkerAnswer(hostileOutcome: String(cString: text)))
 }

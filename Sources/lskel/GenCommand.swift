@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LskelEngine
+import LskelModel
 
 struct GenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,16 @@ struct GenCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case header, blobs, manifest, all
+
+        /// The files this format writes.
+        var files: [LoaderFile] {
+            switch self {
+            case .header: [.header]
+            case .blobs: [.insns, .data]
+            case .manifest: [.manifest]
+            case .all: LoaderFile.allCases
+            }
+        }
     }
 
     @Argument(help: "BPF ELF objects (clang -target bpf -g -O2 -c x.bpf.c).")
@@ -70,15 +81,15 @@ struct GenCommand: ParsableCommand {
 
     func write(_ loader: GeneratedLoader, manifest: Manifest, for path: String) throws {
         let stem = (outDir as NSString).appendingPathComponent(SkeletonName.fileStem(path))
-        if format == .header || format == .all {
-            try Data(loader.header.utf8).write(to: URL(fileURLWithPath: stem + ".lskel.h"))
-        }
-        if format == .blobs || format == .all {
-            try Data(loader.insns).write(to: URL(fileURLWithPath: stem + ".insns.bin"))
-            try Data(loader.data).write(to: URL(fileURLWithPath: stem + ".data.bin"))
-        }
-        if format == .manifest || format == .all {
-            try Data(try ManifestJSON.encode(manifest)).write(to: URL(fileURLWithPath: stem + ".manifest.json"))
+        for file in format.files {
+            let bytes: [UInt8]
+            switch file {
+            case .header: bytes = Array(loader.header.utf8)
+            case .insns: bytes = loader.insns
+            case .data: bytes = loader.data
+            case .manifest: bytes = try ManifestJSON.encode(manifest)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: file.name(stem: stem)))
         }
     }
 }

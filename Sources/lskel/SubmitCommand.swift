@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import LskelEngine
+import LskelModel
 
 /// `lskel submit`: the remote client for build farms. Same outputs and exit
 /// codes as `lskel gen`, plus 3 when the server stays unavailable after the
@@ -145,18 +146,15 @@ struct SubmitCommand: AsyncParsableCommand {
             return .unavailable("the server's answer is not a well-formed tar archive: \(error)")
         }
         let files = Dictionary(entries.map { ($0.name, $0.bytes) }, uniquingKeysWith: { first, _ in first })
-        let serverStem = files.keys.first { $0.hasSuffix(".lskel.h") }.map { String($0.dropLast(".lskel.h".count)) } ?? ""
+        let headerSuffix = LoaderFile.header.rawValue
+        let serverStem = files.keys.first { $0.hasSuffix(headerSuffix) }.map { String($0.dropLast(headerSuffix.count)) } ?? ""
         let stem = (outDir as NSString).appendingPathComponent(SkeletonName.fileStem(path))
-        var wanted: [(String, String)] = []
-        if format == .header || format == .all { wanted.append((".lskel.h", ".lskel.h")) }
-        if format == .blobs || format == .all { wanted += [(".insns.bin", ".insns.bin"), (".data.bin", ".data.bin")] }
-        if format == .manifest || format == .all { wanted.append((".manifest.json", ".manifest.json")) }
-        for (suffix, outSuffix) in wanted {
-            guard let bytes = files[serverStem + suffix] else { return .unavailable("the server's answer lacks \(suffix)") }
+        for file in format.files {
+            guard let bytes = files[file.name(stem: serverStem)] else { return .unavailable("the server's answer lacks \(file.rawValue)") }
             do {
-                try Data(bytes).write(to: URL(fileURLWithPath: stem + outSuffix))
+                try Data(bytes).write(to: URL(fileURLWithPath: file.name(stem: stem)))
             } catch {
-                return .rejected("cannot write \(stem + outSuffix): \(error)")
+                return .rejected("cannot write \(file.name(stem: stem)): \(error)")
             }
         }
         return .written

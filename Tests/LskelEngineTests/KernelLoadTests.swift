@@ -23,20 +23,15 @@ struct KernelLoadTests {
 
     static let loadable: [String] = Fixtures.supported.filter { plainLoad[$0] == .some(nil) }
 
-    @Test("BPF is permitted here, or the kernel tests say why they do not run")
+    @Test("where BPF is permitted, most fixtures load with plain libbpf; the rest are named with libbpf's reason",
+          .enabled(if: bpfRefusal == nil, Comment(rawValue: "BPF is not permitted here: \(bpfRefusal ?? "")")))
     func permission() {
-        if let reason = Self.bpfRefusal {
-            print("kernel load tests skipped: \(reason)")
-        }
         for fixture in Fixtures.supported {
             if case .some(.some(let reason)) = Self.plainLoad[fixture] {
                 print("kernel load of \(fixture) skipped: plain libbpf cannot load it on this kernel either: \(reason)")
             }
         }
-        // Most fixtures must be loadable wherever BPF is permitted.
-        if Self.bpfRefusal == nil {
-            #expect(Self.loadable.count >= 6, "loadable: \(Self.loadable)")
-        }
+        #expect(Self.loadable.count >= Fixtures.supported.count * 3 / 4, "loadable: \(Self.loadable)")
     }
 
     @Test("the loader creates every map and program, and global data holds its initial values",

@@ -3,6 +3,7 @@ import Glibc
 import HTTPTypes
 import HummingbirdTesting
 import LskelEngine
+import LskelModel
 import LskelServer
 import LskelTestSupport
 import NIOCore
@@ -303,6 +304,37 @@ struct HardeningTests {
                 #expect(Set(names).count == names.count, "\(names)")
                 #expect(names.contains("x/x.lskel.h") && names.contains("x-2/x.lskel.h") && names.contains("x-2-2/x-2.lskel.h"), "\(names)")
             }
+        }
+    }
+
+    @Test("malformed tar uploads to /v1/batch are precise 400 problems: truncated, bad checksum, bad size, too many files")
+    func malformedTar() async throws {
+        let maps = try Fixtures.bytes("maps")
+        var writer = TarWriter()
+        writer.add(name: "a.bpf.o", bytes: maps)
+        let good = writer.finish()
+        var badChecksum = good
+        badChecksum[0] ^= 0x20
+        var badSize = good
+        for index in 124..<136 { badSize[index] = UInt8(ascii: "9") }
+        // ... with a checksum that holds, so the size is what is wrong.
+        for index in 148..<156 { badSize[index] = UInt8(ascii: " ") }
+        let sum = String(badSize[0..<512].reduce(0) { $0 + Int($1) }, radix: 8)
+        for (index, byte) in (String(repeating: "0", count: 6 - sum.count) + sum).utf8.enumerated() { badSize[148 + index] = byte }
+        badSize[154] = 0
+        var many = TarWriter()
+        for index in 0..<65 { many.add(name: "m\(index).bpf.o", bytes: [1]) }
+        let cases: [(String, [UInt8], String)] = [
+            ("truncated", Array(good.prefix(700)), "truncated"), ("checksum", badChecksum, "bad checksum"),
+            ("size", badSize, "bad size"), ("too many", many.finish(), "more than 64 files"),
+        ]
+        try await TestServer.run { _, port in
+            for (label, body, detail) in cases {
+                let response = try await RawHTTP.exchange(port: port, Self.raw("POST", "/v1/batch", headers: ["Content-Type": "application/x-tar"], body: body))
+                #expect(response.status == 400, "\(label): \(response.status)")
+                #expect(response.text.contains("/problems/malformed-tar") && response.text.contains(detail), "\(label): \(response.text)")
+            }
+            try await Self.expectAlive(port)
         }
     }
 

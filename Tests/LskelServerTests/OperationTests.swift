@@ -248,7 +248,14 @@ struct OperationTests {
                 #expect(response.status == .ok)
                 let body = TestServer.json(response.body)
                 let sandbox = body["sandbox"] as? [String: Any]
-                #expect(sandbox?["level"] as? String == (getuid() == 0 ? "full" : sandbox?["level"] as? String))
+                let level = sandbox?["level"] as? String
+                if getuid() == 0 {
+                    #expect(level == "full")
+                } else {
+                    // Without root, namespaces may be refused: the level is partial, and then says why.
+                    #expect(level == "full" || (level == "partial" && !((sandbox?["reason"] as? String) ?? "").isEmpty), "\(String(describing: sandbox))")
+                    print("not root: the worker sandbox level is \(level ?? "?")")
+                }
                 #expect((body["pool"] as? [String: Any])?["concurrency"] as? Int == 2)
             }
             try await client.execute(uri: "/openapi.yaml", method: .get) { response in

@@ -31,9 +31,9 @@ struct lskel_target {
 void lskel_target_activate(const struct lskel_target *target);
 void lskel_target_deactivate(void);
 
-/* Program and map counts libbpf handed to the loader generator. -1 if not reached. */
-int lskel_target_gen_prog_cnt(void);
-int lskel_target_gen_map_cnt(void);
+/* Programs (subprograms counted as libbpf counts them) libbpf told the loader
+ * generator it would load (bpf_gen__init's nr_progs); -1 if not reached. */
+int lskel_target_loader_nr_progs(void);
 
 /*
  * What libbpf hands the loader generator for each program, recorded by
@@ -77,7 +77,8 @@ struct lskel_gen_prog {
 	size_t relo_cnt;
 };
 
-size_t lskel_gen_prog_cnt(void);
+/* The program records captured from bpf_gen__prog_load, one per loaded program. */
+size_t lskel_gen_prog_record_cnt(void);
 const struct lskel_gen_prog *lskel_gen_prog_at(size_t index);
 const struct lskel_gen_relo *lskel_gen_relo_at(size_t index);
 

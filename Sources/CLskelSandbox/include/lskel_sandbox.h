@@ -51,9 +51,33 @@ struct lskel_sandbox_report {
 	char failures[1024];	/* why missing layers are missing, "; " separated */
 };
 
-/* Exit status a worker uses when the seccomp filter stopped a system call;
- * stderr then holds "forbidden system call N". */
-#define LSKEL_EXIT_FORBIDDEN_SYSCALL 97
+/* How a worker process exits. Mirrored by WorkerExit (LskelModel); a test
+ * holds the two to the same names and numbers. */
+enum lskel_worker_exit {
+	LSKEL_EXIT_OK = 0,
+	LSKEL_EXIT_USAGE = 2,
+	LSKEL_EXIT_WRITE_FAILED = 3,
+	LSKEL_EXIT_READ_FAILED = 4,
+	LSKEL_EXIT_REQUEST_TOO_LARGE = 5,
+	LSKEL_EXIT_SANDBOX_FAILED = 6,
+	LSKEL_EXIT_BAD_REQUEST = 7,
+	LSKEL_EXIT_HOSTILE_DISABLED = 8,
+	LSKEL_EXIT_UNKNOWN_ACTION = 9,
+	LSKEL_EXIT_READY_FAILED = 10,
+	LSKEL_EXIT_FORK_SERVER_FAILED = 11,
+	/* The seccomp filter stopped a system call; stderr then holds "forbidden system call N". */
+	LSKEL_EXIT_FORBIDDEN_SYSCALL = 97,
+	LSKEL_EXIT_OUT_OF_MEMORY = 98,
+	/* The PID-namespace relay: waitpid failed, the child ended oddly, the parent died first. */
+	LSKEL_EXIT_RELAY_WAIT = 111,
+	LSKEL_EXIT_RELAY_STATUS = 112,
+	LSKEL_EXIT_RELAY_ORPHANED = 113,
+	/* The fork server and its jobs: descriptors, job lock-down, signalfd, poll. */
+	LSKEL_EXIT_JOB_DESCRIPTORS = 120,
+	LSKEL_EXIT_JOB_LOCKDOWN = 121,
+	LSKEL_EXIT_SIGNALFD = 122,
+	LSKEL_EXIT_POLL = 123,
+};
 
 /*
  * Locks the process down. Returns 0 in the process that must go on working

@@ -34,7 +34,7 @@ struct GenProgramRecord {
 
     /// The records of the generation that just ran, in load order.
     static func captured() -> [GenProgramRecord] {
-        (0..<lskel_gen_prog_cnt()).compactMap { index in
+        (0..<lskel_gen_prog_record_cnt()).compactMap { index in
             guard let prog = lskel_gen_prog_at(index)?.pointee else { return nil }
             var relocations: [LoaderRelocation] = []
             for offset in 0..<prog.relo_cnt {

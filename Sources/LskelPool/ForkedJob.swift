@@ -4,7 +4,7 @@ import LskelModel
 /// One job forked by the ``ForkServer``: a fresh, locked-down process waiting
 /// for its request on stdin. Driven with blocking I/O and `poll` on the
 /// calling thread; used by one thread at a time, once.
-final class ForkedWorker: @unchecked Sendable {
+final class ForkedJob: @unchecked Sendable {
     let job: UInt64
     let server: ForkServer
     private let exit: JobExit
