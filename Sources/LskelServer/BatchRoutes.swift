@@ -29,8 +29,7 @@ struct BatchRoutes<Context: RequestContext> {
                                            maxObjects: configuration.maxBatchObjects)
         var fields = upload.fields
         if upload.objects.count > 1 && fields.contains(where: { $0.name == "name" }) {
-            throw Problem(.badRequest, code: "invalid-parameter", title: "Invalid parameter",
-                          detail: "'name' names one skeleton; in a batch each object is named after its file")
+            throw Problem(.invalidParameter, detail: "'name' names one skeleton; in a batch each object is named after its file")
         }
         fields.removeAll { $0.name == "filename" }
         let parameters = try GenerationParameters(fields: fields)

@@ -5,8 +5,7 @@ import Hummingbird
 struct CanonicalPathMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let refusal = CanonicalPath.refusal(CanonicalPath.path(ofTarget: request.uri.string)) {
-            var problem = Problem(.badRequest, code: "non-canonical-path", title: "Malformed request",
-                                  detail: "\(refusal); send the path in its canonical form, such as /v1/loaders")
+            var problem = Problem(.nonCanonicalPath, detail: "\(refusal); send the path in its canonical form, such as /v1/loaders")
             problem.closesConnection = request.hasBody
             return problem.render(instance: nil, requestID: context.id)
         }

@@ -36,8 +36,7 @@ public struct GenerationParameters: Sendable {
     }
 
     static func bad(_ field: String, _ value: String, _ expected: String) -> Problem {
-        Problem(.badRequest, code: "invalid-parameter", title: "Invalid parameter",
-                detail: "parameter '\(field)' is '\(value.prefix(64))'; expected \(expected)")
+        Problem(.invalidParameter, detail: "parameter '\(field)' is '\(value.prefix(64))'; expected \(expected)")
     }
 
     static func checked<T>(_ body: () throws -> T) throws -> T {

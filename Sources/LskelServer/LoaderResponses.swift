@@ -14,8 +14,7 @@ enum LoaderResponses {
     static func format(for request: Request, allowed: Set<Format>) throws -> Format {
         if let text = request.uri.queryParameters.get("format") {
             guard let format = Format(rawValue: text), allowed.contains(format) else {
-                throw Problem(.badRequest, code: "invalid-parameter", title: "Invalid parameter",
-                              detail: "format '\(text.prefix(32))' is not one of \(allowed.map(\.rawValue).sorted().joined(separator: ", "))")
+                throw Problem(.invalidParameter, detail: "format '\(text.prefix(32))' is not one of \(allowed.map(\.rawValue).sorted().joined(separator: ", "))")
             }
             return format
         }

@@ -19,8 +19,7 @@ struct LoaderRoutes<Context: RequestContext> {
         routes.get("loaders/:key/:part") { request, context in
             let partName = try context.parameters.require("part")
             guard let part = StoredLoader.Part(rawValue: partName), let format = LoaderResponses.Format(rawValue: part.rawValue) else {
-                throw Problem(.notFound, code: "unknown-part", title: "Not found",
-                              detail: "'\(partName.prefix(32))' is not one of header, insns, data, manifest, tar")
+                throw Problem(.unknownPart, detail: "'\(partName.prefix(32))' is not one of header, insns, data, manifest, tar")
             }
             let loader = try await service.stored(try context.parameters.require("key"))
             return LoaderResponses.response(loader, format: format, cached: true, request: request)
@@ -31,8 +30,7 @@ struct LoaderRoutes<Context: RequestContext> {
     func create(_ request: Request) async throws -> Response {
         let upload = try await Upload.read(request, maxBytes: configuration.maxUploadBytes, allowTar: false, maxObjects: 1)
         guard upload.objects.count == 1, let object = upload.objects.first else {
-            throw Problem(.badRequest, code: "too-many-objects", title: "Malformed request",
-                          detail: "POST /v1/loaders takes one object; use /v1/batch for several")
+            throw Problem(.tooManyObjects, detail: "POST /v1/loaders takes one object; use /v1/batch for several")
         }
         let parameters = try GenerationParameters(fields: upload.fields)
         let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar])

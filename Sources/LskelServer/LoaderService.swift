@@ -49,8 +49,7 @@ public final class LoaderService: Sendable {
         metrics.generationSeconds.record(result.elapsed)
         if let error = result.answer.error { throw Problem.from(error) }
         guard let header = result.answer.header, let manifest = result.answer.manifest else {
-            throw Problem(.internalServerError, code: "worker-failed", title: "Internal error",
-                          detail: "the worker answered without a header or manifest")
+            throw Problem(.workerFailed, detail: "the worker answered without a header or manifest")
         }
         let loader = StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName),
                                   header: Array(header.utf8), insns: result.insns, data: result.data,
@@ -74,11 +73,10 @@ public final class LoaderService: Sendable {
     /// A stored loader by key, or a 404 problem that says to POST again.
     public func stored(_ key: String) async throws -> StoredLoader {
         guard StoredLoader.isKey(key) else {
-            throw Problem(.badRequest, code: "invalid-key", title: "Invalid parameter", detail: "'\(key.prefix(80))' is not a loader key (64 hex digits)")
+            throw Problem(.invalidKey, detail: "'\(key.prefix(80))' is not a loader key (64 hex digits)")
         }
         guard let loader = await store.get(key) else {
-            throw Problem(.notFound, code: "unknown-key", title: "Not found",
-                          detail: "no loader with key \(key) is stored on this replica; POST the object again (the key is the same)")
+            throw Problem(.unknownKey, detail: "no loader with key \(key) is stored on this replica; POST the object again (the key is the same)")
         }
         return loader
     }

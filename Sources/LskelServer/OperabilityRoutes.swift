@@ -18,8 +18,7 @@ struct OperabilityRoutes<Context: RequestContext> {
         routes.get("/readyz") { _, _ in
             let stats = await pool.stats
             guard let sandbox = await pool.sandbox else {
-                throw Problem(.serviceUnavailable, code: "not-ready", title: "Not ready",
-                              detail: "the worker pool has not started", retryAfterSeconds: 1)
+                throw Problem(.notReady, detail: "the worker pool has not started", retryAfterSeconds: 1)
             }
             let body: [String: Any] = [
                 "status": "ready",
@@ -38,7 +37,7 @@ struct OperabilityRoutes<Context: RequestContext> {
         routes.get("/openapi.yaml") { _, _ in
             let path = URL(fileURLWithPath: publicDirectory).appendingPathComponent("openapi.yaml").path
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw Problem(.notFound, code: "not-found", title: "Not found", detail: "openapi.yaml is not installed at \(path)")
+                throw Problem(.notFound, detail: "openapi.yaml is not installed at \(path)")
             }
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }

@@ -23,8 +23,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// body is unwanted (over the limit, or not authorised).
     public var closesConnection = false
 
-    public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String,
-                libbpfLog: [String] = [], retryAfterSeconds: Int? = nil) {
+    /// A problem of the service's own (``ProblemCode`` carries its status and title).
+    public init(_ code: ProblemCode, detail: String, libbpfLog: [String] = [], retryAfterSeconds: Int? = nil) {
+        self.init(status: code.status, code: code.rawValue, title: code.title, detail: detail,
+                  libbpfLog: libbpfLog, retryAfterSeconds: retryAfterSeconds)
+    }
+
+    init(status: HTTPResponse.Status, code: String, title: String, detail: String,
+         libbpfLog: [String] = [], retryAfterSeconds: Int? = nil) {
         self.status = status
         self.code = code
         self.title = title
@@ -67,13 +73,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     // MARK: mapping
 
-    /// A rejected object or a malformed parameter.
+    /// A rejected object or a malformed parameter: the code is the generator's error kind.
     public static func from(_ error: GenerationError) -> Problem {
         switch error.kind {
         case .invalidProfile, .invalidName:
-            return Problem(.badRequest, code: error.kind.rawValue, title: "Invalid parameter", detail: error.detail)
+            return Problem(status: .badRequest, code: error.kind.rawValue, title: ProblemCode.invalidParameter.title, detail: error.detail)
         default:
-            return Problem(.unprocessableContent, code: error.kind.rawValue, title: "Object rejected",
+            return Problem(status: .unprocessableContent, code: error.kind.rawValue, title: ProblemCode.workerContained.title,
                            detail: error.detail, libbpfLog: error.libbpfLog)
         }
     }
@@ -81,16 +87,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public static func from(_ error: WorkerError) -> Problem {
         switch error {
         case .saturated(let seconds):
-            return Problem(.serviceUnavailable, code: "saturated", title: "Service busy", detail: error.description,
-                           retryAfterSeconds: seconds)
+            return Problem(.saturated, detail: error.description, retryAfterSeconds: seconds)
         case .shuttingDown:
-            return Problem(.serviceUnavailable, code: "shutting-down", title: "Service shutting down",
-                           detail: error.description, retryAfterSeconds: 1)
+            return Problem(.shuttingDown, detail: error.description, retryAfterSeconds: 1)
         case .timedOut, .memoryLimit, .cpuLimit, .forbiddenSyscall, .crashed, .outputTooLarge:
-            return Problem(.unprocessableContent, code: "worker-contained", title: "Object rejected",
-                           detail: "generating this object was stopped: \(error.description)")
+            return Problem(.workerContained, detail: "generating this object was stopped: \(error.description)")
         case .failed, .spawnFailed, .sandboxIncomplete:
-            return Problem(.internalServerError, code: "worker-failed", title: "Internal error", detail: error.description)
+            return Problem(.workerFailed, detail: error.description)
         }
     }
 
@@ -101,17 +104,17 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         case let error as GenerationError: return from(error)
         case let error as WorkerError: return from(error)
         case let error as HTTPError:
-            let title = error.status.reasonPhrase
-            let detail: String
             switch error.status {
-            case .contentTooLarge: detail = "the upload is larger than the limit"
-            case .notFound: detail = error.body ?? "no such resource"
-            default: detail = error.body ?? title
+            case .contentTooLarge: return Problem(.uploadTooLarge, detail: "the upload is larger than the limit")
+            case .notFound: return Problem(.notFound, detail: error.body ?? "no such resource")
+            case .methodNotAllowed: return Problem(.methodNotAllowed, detail: error.body ?? "the route does not take this method")
+            default:
+                let title = error.status.reasonPhrase
+                return Problem(status: error.status, code: title.lowercased().replacingOccurrences(of: " ", with: "-"),
+                               title: title, detail: error.body ?? title)
             }
-            return Problem(error.status, code: title.lowercased().replacingOccurrences(of: " ", with: "-"),
-                           title: title, detail: detail)
         default:
-            return Problem(.internalServerError, code: "internal", title: "Internal error", detail: "\(error)")
+            return Problem(.internalError, detail: "\(error)")
         }
     }
 }

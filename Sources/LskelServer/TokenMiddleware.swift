@@ -21,21 +21,18 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let instance = request.uri.path
         switch tokens.decide(authorization: request.headers[.authorization]) {
         case .missing:
-            var problem = Problem(.unauthorized, code: "token-required", title: "Unauthorized",
-                                  detail: "this service requires a bearer token: send 'Authorization: Bearer <token>'")
+            var problem = Problem(.tokenRequired, detail: "this service requires a bearer token: send 'Authorization: Bearer <token>'")
             problem.closesConnection = request.hasBody
             var response = problem.render(instance: instance, requestID: context.id)
             response.headers[.wwwAuthenticate] = "Bearer realm=\"lskeld\""
             return response
         case .rejected:
-            var problem = Problem(.forbidden, code: "token-rejected", title: "Forbidden",
-                                  detail: "the bearer token is not one this service accepts")
+            var problem = Problem(.tokenRejected, detail: "the bearer token is not one this service accepts")
             problem.closesConnection = request.hasBody
             return problem.render(instance: instance, requestID: context.id)
         case .admitted(let entry):
             if let wait = buckets.take(entry) {
-                return Problem(.tooManyRequests, code: "rate-limited", title: "Too many requests",
-                               detail: "token '\(entry.name)' is limited to \(entry.rate) requests per \(Int(entry.period)) s",
+                return Problem(.rateLimited, detail: "token '\(entry.name)' is limited to \(entry.rate) requests per \(Int(entry.period)) s",
                                retryAfterSeconds: max(1, Int(wait.rounded(.up)))).render(instance: instance, requestID: context.id)
             }
             var context = context

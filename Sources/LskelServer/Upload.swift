@@ -20,8 +20,7 @@ public struct Upload: Sendable {
     /// Reads the body under the upload limit and parses it by content type.
     public static func read(_ request: Request, maxBytes: Int, allowTar: Bool, maxObjects: Int) async throws -> Upload {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
-            var problem = Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
-                                  detail: "the upload is \(length) bytes; the limit is \(maxBytes) bytes")
+            var problem = Problem(.uploadTooLarge, detail: "the upload is \(length) bytes; the limit is \(maxBytes) bytes")
             problem.closesConnection = true
             throw problem
         }
@@ -42,8 +41,7 @@ public struct Upload: Sendable {
             throw tooLarge(maxBytes)
         } catch {
             // The client went away or broke the framing mid-body: its fault, not ours.
-            var problem = Problem(.badRequest, code: "incomplete-body", title: "Malformed request",
-                                  detail: "the request body ended before it was complete (\(type(of: error)))")
+            var problem = Problem(.incompleteBody, detail: "the request body ended before it was complete (\(type(of: error)))")
             problem.closesConnection = true
             throw problem
         }
@@ -55,13 +53,11 @@ public struct Upload: Sendable {
             upload.objects = [UploadedObject(fileName: fileName, bytes: bytes)]
         case "multipart/form-data":
             guard let boundary = Self.boundary(contentType) else {
-                throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
-                              detail: "multipart/form-data without a boundary parameter")
+                throw Problem(.malformedMultipart, detail: "multipart/form-data without a boundary parameter")
             }
             // RFC 2046: 1 to 70 characters (MultipartKit traps on an empty one).
             guard (1...70).contains(boundary.utf8.count) else {
-                throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
-                              detail: "the multipart boundary must be 1 to 70 characters, not \(boundary.utf8.count)")
+                throw Problem(.malformedMultipart, detail: "the multipart boundary must be 1 to 70 characters, not \(boundary.utf8.count)")
             }
             try upload.parseMultipart(bytes, boundary: boundary, maxObjects: maxObjects)
         case "application/x-tar" where allowTar:
@@ -70,34 +66,29 @@ public struct Upload: Sendable {
                     upload.objects.append(UploadedObject(fileName: entry.name, bytes: entry.bytes))
                 }
             } catch {
-                throw Problem(.badRequest, code: "malformed-tar", title: "Malformed request", detail: "\(error)")
+                throw Problem(.malformedTar, detail: "\(error)")
             }
         case "":
-            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", title: "Unsupported media type",
-                          detail: "the request has no Content-Type; send the object as application/octet-stream or multipart/form-data")
+            throw Problem(.unsupportedMediaType, detail: "the request has no Content-Type; send the object as application/octet-stream or multipart/form-data")
         default:
             let accepted = allowTar ? "multipart/form-data or application/x-tar" : "application/octet-stream, application/x-elf or multipart/form-data"
-            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", title: "Unsupported media type",
-                          detail: "Content-Type '\(mediaType)' is not accepted; send \(accepted)")
+            throw Problem(.unsupportedMediaType, detail: "Content-Type '\(mediaType)' is not accepted; send \(accepted)")
         }
         guard !upload.objects.isEmpty else {
-            throw Problem(.badRequest, code: "missing-object", title: "Malformed request",
-                          detail: "the request carries no object (multipart field 'object')")
+            throw Problem(.missingObject, detail: "the request carries no object (multipart field 'object')")
         }
         return upload
     }
 
     static func tooLarge(_ maxBytes: Int) -> Problem {
-        var problem = Problem(.contentTooLarge, code: "upload-too-large", title: "Upload too large",
-                              detail: "the upload is larger than the limit of \(maxBytes) bytes")
+        var problem = Problem(.uploadTooLarge, detail: "the upload is larger than the limit of \(maxBytes) bytes")
         problem.closesConnection = true
         return problem
     }
 
     mutating func parseMultipart(_ bytes: [UInt8], boundary: String, maxObjects: Int) throws {
         if let offset = Self.nonASCIIHeaderName(in: bytes, boundary: boundary) {
-            throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
-                          detail: "the multipart body has a part header whose name is not ASCII (byte \(offset)); header names are tokens")
+            throw Problem(.malformedMultipart, detail: "the multipart body has a part header whose name is not ASCII (byte \(offset)); header names are tokens")
         }
         let parser = MultipartParser(boundary: boundary)
         var parts: [(headers: [String: String], body: [UInt8])] = []
@@ -113,8 +104,7 @@ public struct Upload: Sendable {
         do {
             try parser.execute(bytes)
         } catch {
-            throw Problem(.badRequest, code: "malformed-multipart", title: "Malformed request",
-                          detail: "the multipart body cannot be parsed: \(error)")
+            throw Problem(.malformedMultipart, detail: "the multipart body cannot be parsed: \(error)")
         }
         for part in parts {
             guard let disposition = part.headers["content-disposition"],
@@ -122,8 +112,7 @@ public struct Upload: Sendable {
             let fileName = Self.parameter("filename", in: disposition)
             if name == "object" {
                 guard objects.count < maxObjects else {
-                    throw Problem(.badRequest, code: "too-many-objects", title: "Malformed request",
-                                  detail: "more than \(maxObjects) objects in one request")
+                    throw Problem(.tooManyObjects, detail: "more than \(maxObjects) objects in one request")
                 }
                 objects.append(UploadedObject(fileName: fileName ?? "object.o", bytes: part.body))
             } else if GenerationParameters.names.contains(name) {

@@ -239,3 +239,25 @@ struct ParserPropertyTests {
         }
     }
 }
+
+@Suite("Problem types")
+struct ProblemTypeTests {
+    /// The items of a `x-...:` list in Public/openapi.yaml.
+    static func listed(_ key: String) throws -> [String] {
+        let text = try String(contentsOfFile: "\(Fixtures.packageRoot)/Public/openapi.yaml", encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "\(key):" }) else { return [] }
+        return lines[(start + 1)...].prefix { $0.trimmingCharacters(in: .whitespaces).hasPrefix("- ") }
+            .map { $0.trimmingCharacters(in: .whitespaces).dropFirst(2).trimmingCharacters(in: .whitespaces) }
+    }
+
+    @Test("the OpenAPI description lists every problem type, and no other")
+    func openAPIList() throws {
+        #expect(try Self.listed("x-problem-types") == ProblemCode.allCases.map(\.rawValue))
+        #expect(try Self.listed("x-rejection-types") == GenerationError.Kind.allCases.map(\.rawValue))
+        for code in ProblemCode.allCases {
+            let problem = Problem(code, detail: "d")
+            #expect(problem.status == code.status && problem.title == code.title && problem.code == code.rawValue)
+        }
+    }
+}
