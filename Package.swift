@@ -30,13 +30,13 @@ let package = Package(
         .executable(name: "lskel", targets: ["lskel"]),
         .executable(name: "lskel-worker", targets: ["lskel-worker"]),
         .executable(name: "lskeld", targets: ["lskeld"]),
+        .executable(name: "lskel-bench", targets: ["lskel-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -112,7 +112,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -137,6 +136,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/lskel"
+        ),
+        // The benchmark: bpftool, lskel gen, the in-process pipeline and lskeld on the same objects.
+        .executableTarget(
+            name: "lskel-bench",
+            dependencies: [
+                "LskelEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/lskel-bench"
         ),
         .testTarget(
             name: "BPFObjectTests",

@@ -34,8 +34,7 @@ final class HeaderRenderer {
 
     /// `skel->ctx.sz` as the emitted struct lays it out.
     var contextSize: Int {
-        let loaderCtx = 24, mapDesc = 16, progDesc = 4
-        return loaderCtx + mapDesc * identifiedMaps.count + progDesc * programNames.count
+        LoaderContextLayout.size(maps: identifiedMaps.count, programs: programNames.count)
     }
 
     var guardName: String { "__\(name)_SKEL_H__".uppercased() }

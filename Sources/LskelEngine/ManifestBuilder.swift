@@ -13,9 +13,9 @@ import BPFObject
 /// let manifest = try ManifestBuilder.build(objectName: "x.bpf.o", object: bytes, loader: loader, profile: profile)
 /// ```
 public enum ManifestBuilder {
-    public static let lskeldVersion = "0.1.0"
-    public static let libbpfVersion = "1.1.2"
-    public static let reference = "bpftool 7.1 gen skeleton -L (Debian, Linux 6.1 libbpf)"
+    public static let lskeldVersion = LskelVersion.lskel
+    public static let libbpfVersion = LskelVersion.libbpf
+    public static let reference = LskelVersion.reference
 
     /// CO-RE relocation kinds by `enum bpf_core_relo_kind` name, lower-cased without the prefix.
     static let coreKindNames = [
@@ -62,10 +62,10 @@ public enum ManifestBuilder {
     static func loaderInfo(_ loader: GeneratedLoader) -> Manifest.LoaderInfo {
         let identified = loader.maps.filter { $0.ident != nil }
         let mapDescriptors = identified.enumerated().map { index, map in
-            Manifest.Descriptor(name: map.ident ?? map.name, index: index, offset: 24 + 16 * index)
+            Manifest.Descriptor(name: map.ident ?? map.name, index: index, offset: LoaderContextLayout.mapOffset(index))
         }
         let programDescriptors = loader.programs.enumerated().map { index, program in
-            Manifest.Descriptor(name: program.name, index: index, offset: 24 + 16 * identified.count + 4 * index)
+            Manifest.Descriptor(name: program.name, index: index, offset: LoaderContextLayout.programOffset(index, maps: identified.count))
         }
         return Manifest.LoaderInfo(
             skeletonName: loader.name, insnsSize: loader.insns.count, insnsSha256: SHA256.hex(loader.insns),

@@ -108,10 +108,22 @@ public enum WorkerFrameError: Error, Sendable, Equatable, CustomStringConvertibl
 
 /// The isolation a worker put in place before reading its request.
 public struct SandboxReport: Sendable, Hashable, Codable {
+    /// The sandbox layers by name, in the order of their bits in `enum lskel_sandbox_layer`
+    /// (lskel_sandbox.h): layer `i` is bit `1 << i` (a test holds the two together).
     public static let allLayers = [
         "unprivileged", "user_namespace", "mount_namespace", "network_namespace", "ipc_namespace",
         "uts_namespace", "pid_namespace", "empty_root", "no_capabilities", "no_new_privs", "seccomp", "rlimits",
     ]
+
+    /// The names of the layers set in `bits`.
+    public static func layers(inBits bits: UInt32) -> [String] {
+        allLayers.enumerated().filter { bits & (1 << UInt32($0.offset)) != 0 }.map(\.element)
+    }
+
+    /// The bits of the named layers (unknown names are ignored).
+    public static func bits(ofLayers names: [String]) -> UInt32 {
+        allLayers.enumerated().filter { names.contains($0.element) }.reduce(UInt32(0)) { $0 | 1 << UInt32($1.offset) }
+    }
 
     /// Layers in force, by name (``allLayers``).
     public var layers: [String]

@@ -6,7 +6,7 @@ import LskelPool
 /// when it was generated before, else from a sandboxed worker.
 public final class LoaderService: Sendable {
     /// Part of every content address: a new generator never answers with an old result.
-    public static let generatorVersion = "lskeld 0.1.0; libbpf 1.1.2"
+    public static let generatorVersion = LskelVersion.generator
 
     public let pool: WorkerPool
     public let store: LoaderStore

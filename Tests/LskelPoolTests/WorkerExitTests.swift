@@ -25,6 +25,17 @@ struct WorkerExitTests {
         #expect(sandbox.contains("\"\\n\(WorkerExit.forbiddenSyscallLine)%d\\n\""), "the seccomp handler's line and the pool's parser differ")
     }
 
+    @Test("sandbox layer names follow the bits of the C header's enum lskel_sandbox_layer")
+    func layerBits() throws {
+        let header = try String(contentsOfFile: "\(Fixtures.packageRoot)/Sources/CLskelSandbox/include/lskel_sandbox.h", encoding: .utf8)
+        let shifts = header.split(separator: "\n").compactMap { line -> Int? in
+            guard line.contains("LSKEL_LAYER_"), !line.contains("LSKEL_LAYER_ALL"), let range = line.range(of: "1 << ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(shifts == Array(0..<SandboxReport.allLayers.count))
+        #expect(SandboxReport.layers(inBits: SandboxReport.bits(ofLayers: ["seccomp", "pid_namespace"])) == ["pid_namespace", "seccomp"])
+    }
+
     static let pool = WorkerPool(configuration: WorkerPoolConfiguration(workerPath: "/nonexistent"))
 
     static func outcome(status: Int32, stderr: String = "", stdout: [UInt8] = []) -> ForkedJob.Outcome {

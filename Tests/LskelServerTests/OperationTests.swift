@@ -44,65 +44,30 @@ struct OperationTests {
 
     /// Sends a request in two halves, calling `between` after the first; returns the whole answer.
     static func splitRequest(port: Int, path: String, body: [UInt8], between: @escaping @Sendable () -> Void) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    let fd = try connectLoopback(port: port)
-                    defer { close(fd) }
-                    let head = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
-                    let half = body.count / 2
-                    _ = (head + body[..<half]).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-                    usleep(200_000)
-                    between()
-                    usleep(200_000)
-                    _ = Array(body[half...]).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-                    var answer: [UInt8] = []
-                    var buffer = [UInt8](repeating: 0, count: 65536)
-                    while true {
-                        let count = recv(fd, &buffer, buffer.count, 0)
-                        if count <= 0 { break }
-                        answer += buffer[0..<count]
-                    }
-                    return String(decoding: answer, as: UTF8.self)
-                })
-            }
+        try await RawHTTP.onThread {
+            let connection = try RawHTTP(port: port)
+            let head = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+            let half = body.count / 2
+            connection.send(head + body[..<half])
+            usleep(200_000)
+            between()
+            usleep(200_000)
+            connection.send(Array(body[half...]))
+            return String(decoding: connection.receive().bytes, as: UTF8.self)
         }
-    }
-
-    static func connectLoopback(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FixtureError("socket failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { close(fd); throw FixtureError("connect failed") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
     }
 
     /// Sends a request head with `Expect: 100-continue` and times the interim answer.
     static func secondsUntilContinue(port: Int) async throws -> Double {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    let fd = try connectLoopback(port: port)
-                    defer { close(fd) }
-                    let head = "POST /v1/loaders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
-                    let start = Date()
-                    _ = head.withCString { send(fd, $0, strlen($0), 0) }
-                    var buffer = [UInt8](repeating: 0, count: 256)
-                    let count = recv(fd, &buffer, buffer.count, 0)
-                    let elapsed = Date().timeIntervalSince(start)
-                    let text = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
-                    guard text.hasPrefix("HTTP/1.1 100 Continue") else { throw FixtureError("expected 100 Continue, got '\(text)'") }
-                    return elapsed
-                })
-            }
+        try await RawHTTP.onThread {
+            let connection = try RawHTTP(port: port)
+            let start = Date()
+            connection.send("POST /v1/loaders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+            let (bytes, _) = connection.receive { !$0.isEmpty }
+            let elapsed = Date().timeIntervalSince(start)
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard text.hasPrefix("HTTP/1.1 100 Continue") else { throw FixtureError("expected 100 Continue, got '\(text)'") }
+            return elapsed
         }
     }
 

@@ -192,7 +192,7 @@ final class Collector: @unchecked Sendable {
     }
 }
 
-/// What `lskel bench` measured.
+/// What `lskel-bench` measured.
 struct BenchReport: Codable {
     struct PerObject: Codable {
         var object: String

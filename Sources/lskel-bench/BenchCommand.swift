@@ -3,10 +3,11 @@ import Foundation
 import Glibc
 import LskelEngine
 
-/// `lskel bench`: bpftool against lskel and lskeld, in one run on one machine.
+/// `lskel-bench`: bpftool against lskel and lskeld, in one run on one machine.
+@main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "lskel-bench",
         abstract: "Measure bpftool gen skeleton -L, lskel gen, the in-process pipeline and lskeld on the same objects.",
         discussion: """
             Objects: every .o in --objects, or the fixtures (Tests/Fixtures/*.bpf.c, compiled with clang-14); \
@@ -49,7 +50,9 @@ struct BenchCommand: AsyncParsableCommand {
         var report = BenchReport(machine: BenchReport.machineDescription(), objects: objects.map { ($0 as NSString).lastPathComponent })
 
         let bpftool = try findTool("bpftool", ["/usr/sbin/bpftool", "/usr/bin/bpftool"])
-        let lskel = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        // lskel (for `lskel gen`), lskeld and lskel-worker are next to this executable.
+        let lskel = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("lskel").path
         let scratch = NSTemporaryDirectory() + "lskel-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }

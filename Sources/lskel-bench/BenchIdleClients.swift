@@ -24,16 +24,7 @@ struct IdleClients {
         var descriptors: [Int32] = []
         defer { descriptors.forEach { _ = close($0) } }
         for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { break }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr(host)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            if connected != 0 { close(fd); break }
+            guard let fd = try? BenchConnection.connect(host: host, port: port) else { break }
             descriptors.append(fd)
         }
         let health = (try? BenchConnection(host: host, port: port).send(method: "GET", path: "/healthz", body: [], contentType: "text/plain")) ?? 0

@@ -1,0 +1,35 @@
+import CLskelSandbox
+import LskelEngine
+
+/// Test-only actions (with --allow-test-hostile) that try to break out of the
+/// sandbox; each is stopped there, and what happened is the answer.
+func runHostileAction(_ action: String) -> String {
+    phase("running the test action \(action)")
+    var text = [CChar](repeating: 0, count: 512)
+    switch action {
+    case "read-passwd": _ = lskel_hostile_read_file("/etc/passwd", &text, text.count)
+    case "socket": _ = lskel_hostile_socket(&text, text.count)
+    case "bpf": _ = lskel_hostile_bpf(&text, text.count)
+    case "fork": _ = lskel_hostile_fork(&text, text.count)
+    case "exec": _ = lskel_hostile_exec(&text, text.count)
+    case "kill-server": _ = lskel_hostile_kill_server(&text, text.count)
+    case "starve-server": _ = lskel_hostile_limit_server(3, &text, text.count)
+    case "end-server": _ = lskel_hostile_limit_server(0, &text, text.count)
+    case "signal-owner": _ = lskel_hostile_signal_owner(&text, text.count)
+    case "async-stdout": _ = lskel_hostile_async_stdout(&text, text.count)
+    case "renice-server": _ = lskel_hostile_renice_server(&text, text.count)
+    case "pin-server": _ = lskel_hostile_pin_server(&text, text.count)
+    case "peek-server": _ = lskel_hostile_peek_server(&text, text.count)
+    case "alloc-4g":
+        if lskel_hostile_alloc(4 << 30, &text, text.count) != 0 {
+            fail("out of memory: " + String(cString: text), status: .outOfMemory)
+        }
+    case "spin": lskel_hostile_spin()
+    case "flood-stdout":
+        let block = [UInt8](repeating: 0x41, count: 1 << 20)
+        for _ in 0..<1024 { writeAll(1, block) }
+    case "segv": lskel_hostile_segv()
+    default: fail("unknown test action \(action)", status: .unknownAction)
+    }
+    return String(cString: text)
+}

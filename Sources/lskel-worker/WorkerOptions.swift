@@ -1,0 +1,27 @@
+/// The worker's command line:
+///
+///     lskel-worker [--fork-server] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--allow-test-hostile]
+struct WorkerOptions {
+    var memoryMiB: UInt64 = 256
+    var cpuSeconds: UInt64 = 5
+    var maxRequestBytes = 40 << 20
+    var allowHostile = false
+    var forkServer = false
+    /// Test only (with --allow-test-hostile): layers to leave out, as a kernel without them would.
+    var simulateMissing: [String] = []
+
+    init(arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--memory-mib": memoryMiB = iterator.next().flatMap { UInt64($0) } ?? memoryMiB
+            case "--cpu-seconds": cpuSeconds = iterator.next().flatMap { UInt64($0) } ?? cpuSeconds
+            case "--max-request-bytes": maxRequestBytes = iterator.next().flatMap { Int($0) } ?? maxRequestBytes
+            case "--allow-test-hostile": allowHostile = true
+            case "--fork-server": forkServer = true
+            case "--simulate-missing-layer": iterator.next().map { simulateMissing.append($0) }
+            default: fail("unknown argument \(argument)", status: .usage)
+            }
+        }
+    }
+}
