@@ -59,18 +59,9 @@ enum MapInfo {
         guard bpf_map__is_internal(map) else { return name }
         let bytes = Array(name.utf8)
         for suffix in [".data", ".rodata", ".bss", ".kconfig"] {
-            if let start = firstIndex(of: Array(suffix.utf8), in: bytes) {
+            if let start = bytes.withUnsafeBufferPointer({ ByteSearch.firstIndex(of: Array(suffix.utf8), in: $0) }) {
                 return SkeletonName.sanitize(String(decoding: bytes[(start + 1)...], as: UTF8.self))
             }
-        }
-        return nil
-    }
-
-    /// `strstr` over bytes.
-    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard needle.count <= haystack.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle) {
-            return start
         }
         return nil
     }

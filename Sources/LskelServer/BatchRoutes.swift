@@ -51,18 +51,19 @@ struct BatchRoutes<Context: RequestContext> {
                                                    .contentDisposition: "attachment; filename=\"lskel-batch.tar\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: writer.finish())))
         default:
-            var results: [[String: Any]] = []
-            for (object, outcome) in zip(upload.objects, outcomes) {
+            var data = Array("{\"results\":[".utf8)
+            for (index, (object, outcome)) in zip(upload.objects, outcomes).enumerated() {
+                if index > 0 { data.append(UInt8(ascii: ",")) }
                 switch outcome {
                 case .loader(let loader, let cached):
-                    let full = (try? JSONSerialization.jsonObject(with: Data(LoaderResponses.json(loader, cached: cached)))) as? [String: Any] ?? [:]
-                    results.append(["object": object.fileName, "status": 200, "result": full])
+                    data += ResponseJSON.object(BatchMemberBody(object: object.fileName, status: 200),
+                                                raw: [("result", LoaderResponses.json(loader, cached: cached))])
                 case .problem(let problem):
-                    let body = (try? JSONSerialization.jsonObject(with: Data(problemJSON(problem)))) ?? [:]
-                    results.append(["object": object.fileName, "status": Int(problem.status.code), "problem": body])
+                    data += ResponseJSON.object(BatchMemberBody(object: object.fileName, status: Int(problem.status.code)),
+                                                raw: [("problem", problemJSON(problem))])
                 }
             }
-            let data = (try? JSONSerialization.data(withJSONObject: ["results": results], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            data += Array("]}".utf8)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }

@@ -34,21 +34,11 @@ enum LoaderResponses {
 
     /// The JSON form: key, name, manifest, base64 blobs, header text and links.
     static func json(_ loader: StoredLoader, cached: Bool) -> [UInt8] {
-        let manifest = (try? JSONSerialization.jsonObject(with: Data(loader.manifest))) ?? [:]
-        let object: [String: Any] = [
-            "key": loader.key,
-            "name": loader.name,
-            "cached": cached,
-            "sandbox_level": loader.sandboxLevel,
-            "manifest": manifest,
-            "insns": Data(loader.insns).base64EncodedString(),
-            "data": Data(loader.data).base64EncodedString(),
-            "header": String(decoding: loader.header, as: UTF8.self),
-            "libbpf_log": loader.libbpfLog,
-            "links": links(loader),
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return Array(data)
+        let body = LoaderBody(key: loader.key, name: loader.name, cached: cached, sandboxLevel: loader.sandboxLevel,
+                              insns: Data(loader.insns).base64EncodedString(), data: Data(loader.data).base64EncodedString(),
+                              header: String(decoding: loader.header, as: UTF8.self), libbpfLog: loader.libbpfLog,
+                              links: links(loader))
+        return ResponseJSON.object(body, raw: [("manifest", loader.manifest)])
     }
 
     static func response(_ loader: StoredLoader, format: Format, cached: Bool, request: Request) -> Response {

@@ -13,20 +13,17 @@ struct OperabilityRoutes<Context: RequestContext> {
     func routes() -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
         routes.get("/healthz") { _, _ in
-            Self.json(["status": "alive"])
+            Self.json(HealthBody())
         }
         routes.get("/readyz") { _, _ in
             let stats = await pool.stats
             guard let sandbox = await pool.sandbox else {
                 throw Problem(.notReady, detail: "the worker pool has not started", retryAfterSeconds: 1)
             }
-            let body: [String: Any] = [
-                "status": "ready",
-                "sandbox": ["level": sandbox.level, "layers": sandbox.layers, "missing": sandbox.missing,
-                            "reason": sandbox.failures],
-                "pool": ["warm": stats.warm, "busy": stats.busy, "queued": stats.queued,
-                         "concurrency": pool.configuration.concurrency, "queue_limit": pool.configuration.queueLimit],
-            ]
+            let body = ReadyBody(
+                sandbox: .init(level: sandbox.level, layers: sandbox.layers, missing: sandbox.missing, reason: sandbox.failures),
+                pool: .init(warm: stats.warm, busy: stats.busy, queued: stats.queued,
+                            concurrency: pool.configuration.concurrency, queueLimit: pool.configuration.queueLimit))
             return Self.json(body)
         }
         routes.get("/metrics") { _, _ in
@@ -44,8 +41,7 @@ struct OperabilityRoutes<Context: RequestContext> {
         return routes
     }
 
-    static func json(_ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
+    static func json(_ body: some Encodable) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: ResponseJSON.encode(body))))
+}
 }
