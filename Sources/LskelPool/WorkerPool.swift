@@ -11,6 +11,14 @@ public struct WorkerResult: Sendable {
     public var sandbox: SandboxReport
     /// Wall time of the job in the worker, seconds.
     public var elapsed: Double
+
+    public init(answer: WorkerAnswer, insns: [UInt8], data: [UInt8], sandbox: SandboxReport, elapsed: Double) {
+        self.answer = answer
+        self.insns = insns
+        self.data = data
+        self.sandbox = sandbox
+        self.elapsed = elapsed
+    }
 }
 
 /// Counters for metrics and tests.

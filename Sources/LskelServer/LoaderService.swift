@@ -8,13 +8,13 @@ public final class LoaderService: Sendable {
     /// Part of every content address: a new generator never answers with an old result.
     public static let generatorVersion = LskelVersion.generator
 
-    public let pool: WorkerPool
-    public let store: LoaderStore
+    public let generator: any LoaderGenerating
+    public let store: any LoaderStoring
     let metrics: ServerMetrics
     private let flights = SingleFlight<StoredLoader>()
 
-    public init(pool: WorkerPool, store: LoaderStore, metrics: ServerMetrics) {
-        self.pool = pool
+    public init(generator: any LoaderGenerating, store: any LoaderStoring, metrics: ServerMetrics) {
+        self.generator = generator
         self.store = store
         self.metrics = metrics
     }
@@ -42,7 +42,7 @@ public final class LoaderService: Sendable {
                                     profile: parameters.profile)
         let result: WorkerResult
         do {
-            result = try await pool.generate(request, object: object.bytes)
+            result = try await generator.generate(request, object: object.bytes)
         } catch let error as WorkerError {
             throw Problem.from(error)
         }

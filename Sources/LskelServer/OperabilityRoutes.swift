@@ -6,7 +6,7 @@ import NIOCore
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`.
 struct OperabilityRoutes<Context: RequestContext> {
-    let pool: WorkerPool
+    let generator: any LoaderGenerating
     let metrics: ServerMetrics
     let publicDirectory: String
 
@@ -16,18 +16,18 @@ struct OperabilityRoutes<Context: RequestContext> {
             Self.json(HealthBody())
         }
         routes.get("/readyz") { _, _ in
-            let stats = await pool.stats
-            guard let sandbox = await pool.sandbox else {
+            guard let ready = await generator.readiness else {
                 throw Problem(.notReady, detail: "the worker pool has not started", retryAfterSeconds: 1)
             }
+            let sandbox = ready.sandbox, stats = ready.stats
             let body = ReadyBody(
                 sandbox: .init(level: sandbox.level, layers: sandbox.layers, missing: sandbox.missing, reason: sandbox.failures),
                 pool: .init(warm: stats.warm, busy: stats.busy, queued: stats.queued,
-                            concurrency: pool.configuration.concurrency, queueLimit: pool.configuration.queueLimit))
+                            concurrency: ready.concurrency, queueLimit: ready.queueLimit))
             return Self.json(body)
         }
         routes.get("/metrics") { _, _ in
-            metrics.update(from: await pool.stats)
+            if let ready = await generator.readiness { metrics.update(from: ready.stats) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }

@@ -24,23 +24,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let limits = configuration.connections
     let budget = ConnectionBudget(limit: limits.effectiveMaxConnections())
     let metrics = ServerMetrics(connections: budget)
-    let service = LoaderService(pool: pool, store: store, metrics: metrics)
-
-    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: RequestLogMiddleware(level: .info))
-    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-    router.add(middleware: ProblemMiddleware())
-    router.add(middleware: CanonicalPathMiddleware())
-    // The web form, the OpenAPI description and the JSON schemas.
-    router.add(middleware: FileMiddleware(configuration.publicDirectory, searchForIndexHtml: true, logger: logger))
-    router.addRoutes(OperabilityRoutes(pool: pool, metrics: metrics, publicDirectory: configuration.publicDirectory).routes())
-    // The API: one group, whose middleware every API route runs behind.
-    let api = router.group(RouterPath(APIGroup.name))
-    if let tokens = configuration.tokens {
-        api.add(middleware: TokenMiddleware(tokens: tokens))
-    }
-    api.addRoutes(LoaderRoutes(service: service, configuration: configuration).routes())
-    api.addRoutes(BatchRoutes(service: service, configuration: configuration).routes())
+    let service = LoaderService(generator: pool, store: store, metrics: metrics)
+    let router = buildRouter(configuration: configuration, service: service, metrics: metrics, logger: logger)
 
     let maxUpload = configuration.maxUploadBytes
     let tokens = configuration.tokens
@@ -58,4 +43,28 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         services: [PoolService(pool: pool, store: store)],
         logger: logger
     )
+}
+
+/// The routes and their middleware, for a service whatever generates and
+/// stores its loaders: lskeld's sandboxed pool and disk store, or (in tests of
+/// the routes alone, `app.test(.router)`) the in-process pipeline.
+public func buildRouter(configuration: ServerConfiguration, service: LoaderService, metrics: ServerMetrics,
+                        logger: Logger) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestLogMiddleware(level: .info))
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: CanonicalPathMiddleware())
+    // The web form, the OpenAPI description and the JSON schemas.
+    router.add(middleware: FileMiddleware(configuration.publicDirectory, searchForIndexHtml: true, logger: logger))
+    router.addRoutes(OperabilityRoutes(generator: service.generator, metrics: metrics,
+                                       publicDirectory: configuration.publicDirectory).routes())
+    // The API: one group, whose middleware every API route runs behind.
+    let api = router.group(RouterPath(APIGroup.name))
+    if let tokens = configuration.tokens {
+        api.add(middleware: TokenMiddleware(tokens: tokens))
+    }
+    api.addRoutes(LoaderRoutes(service: service, configuration: configuration).routes())
+    api.addRoutes(BatchRoutes(service: service, configuration: configuration).routes())
+    return router
 }

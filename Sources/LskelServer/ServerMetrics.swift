@@ -25,6 +25,11 @@ public final class ServerMetrics: Sendable {
     private let seen = Locked(WorkerPoolStats())
     private let seenConnections = Locked(ConnectionBudget.Counts())
 
+    /// Metrics for a router without lskeld's connection budget (tests of the routes alone).
+    public convenience init() {
+        self.init(connections: ConnectionBudget(limit: Int.max))
+    }
+
     init(connections: ConnectionBudget) {
         self.connections = connections
         generationSeconds = registry.makeValueHistogram(

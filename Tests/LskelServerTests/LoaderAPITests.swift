@@ -7,7 +7,8 @@ import LskelTestSupport
 import NIOCore
 import Testing
 
-/// The API over real HTTP on loopback, against the real worker pool.
+/// The API's routes: most in process (the real engine and store, `app.test(.router)`);
+/// the raw upload and saturation over real HTTP on loopback, against the real worker pool.
 @Suite("HTTP API", .serialized)
 struct LoaderAPITests {
     @Test("raw upload: JSON with key, manifest and base64 blobs equal to the CLI's; header format equal byte for byte")
@@ -48,7 +49,7 @@ struct LoaderAPITests {
         let expected = try TestServer.cliOutputs("globals", flags: ["--kernel-release", "6.1.0", "--cpus", "4"])
         let form = TestServer.multipart(files: [("object", "globals.bpf.o", globals)],
                                         fields: [("kernel_release", "6.1.0"), ("cpus", "4")])
-        try await TestServer.run { client, _ in
+        try await TestServer.inProcess { client in
             try await client.execute(uri: "/v1/loaders", method: .post,
                                      headers: [.contentType: form.contentType, .accept: "text/x-c"], body: form.body) { response in
                 #expect(response.status == .ok)
@@ -75,7 +76,7 @@ struct LoaderAPITests {
     func fileNames() async throws {
         let maps = try Fixtures.bytes("maps")
         let form = TestServer.multipart(files: [("object", "../evil\"\r\nX-Injected: 1;.bpf.o", maps)], fields: [("name", "evil")])
-        try await TestServer.run { client, _ in
+        try await TestServer.inProcess { client in
             try await client.execute(uri: "/v1/loaders?format=header", method: .post,
                                      headers: [.contentType: form.contentType], body: form.body) { response in
                 #expect(response.status == .ok)
@@ -94,7 +95,7 @@ struct LoaderAPITests {
     @Test("results are content-addressed: GET by key and part, ETag round trip, never another object's result")
     func contentAddressing() async throws {
         let maps = try Fixtures.bytes("maps"), subprogs = try Fixtures.bytes("subprogs")
-        try await TestServer.run { client, _ in
+        try await TestServer.inProcess { client in
             func post(_ bytes: [UInt8], _ query: String) async throws -> [String: Any] {
                 try await client.execute(uri: "/v1/loaders?\(query)", method: .post,
                                          headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: bytes)) {
@@ -146,7 +147,7 @@ struct LoaderAPITests {
     func errors() async throws {
         let maps = try Fixtures.bytes("maps"), structOps = try Fixtures.bytes("struct_ops")
         let configuration = TestServer.configuration { $0.maxUploadBytes = 64 << 10 }
-        try await TestServer.run(configuration) { client, _ in
+        try await TestServer.inProcess(configuration) { client in
             func expectProblem(_ uri: String, method: HTTPRequest.Method = .post, contentType: String? = "application/octet-stream",
                                body: [UInt8] = [], status: HTTPResponse.Status, type: String) async throws {
                 var headers: HTTPFields = [:]

@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import LskelEngine
+import LskelModel
+import LskelPool
 import LskelServer
 import LskelTestSupport
 import NIOCore
@@ -28,6 +30,23 @@ enum TestServer {
         return try await app.test(.live) { client in
             try await body(client, client.port ?? 0)
         }
+    }
+
+    /// The routes alone, in process (`app.test(.router)`): the real engine and the real
+    /// store, without the worker processes or sockets.
+    static func inProcess<T: Sendable>(_ configuration: ServerConfiguration = configuration(),
+                                       _ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        var logger = Logger(label: "lskeld-test")
+        logger.logLevel = .warning
+        let store = LoaderStore(directory: configuration.dataDirectory, memoryLimit: configuration.memoryCacheBytes,
+                                diskLimit: configuration.diskCacheBytes, logger: logger)
+        try await store.open()
+        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        let metrics = ServerMetrics()
+        let service = LoaderService(generator: InProcessGenerator(), store: store, metrics: metrics)
+        let app = Application(router: buildRouter(configuration: configuration, service: service, metrics: metrics, logger: logger),
+                              logger: logger)
+        return try await app.test(.router) { client in try await body(client) }
     }
 
     /// A multipart/form-data body.
@@ -94,5 +113,34 @@ final class LogCapture: @unchecked Sendable {
             let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             capture.append("\(level) \(message) \(rendered)")
         }
+    }
+}
+
+/// The generation pipeline run in this process, as the worker runs it: for tests of the
+/// routes, where the processes around it are not what is tested.
+struct InProcessGenerator: LoaderGenerating {
+    static let sandbox = SandboxReport(layers: [], failures: "generated in process by the test")
+
+    func generate(_ request: WorkerRequest, object: [UInt8]) async throws -> WorkerResult {
+        let start = ContinuousClock.now
+        let answer: WorkerAnswer
+        var insns: [UInt8] = [], data: [UInt8] = []
+        do {
+            let (loader, manifest) = try LoaderGenerator.generateWithManifest(object: object, objectName: request.objectName,
+                                                                             name: request.name, profile: request.profile)
+            insns = loader.insns
+            data = loader.data
+            answer = WorkerAnswer(header: loader.header, manifest: String(decoding: try ManifestJSON.encode(manifest), as: UTF8.self),
+                                  libbpfLog: loader.libbpfLog.filter { $0.level != .debug }.map(\.text))
+        } catch let error as GenerationError {
+            answer = WorkerAnswer(error: error, libbpfLog: error.libbpfLog)
+        }
+        let elapsed = ContinuousClock.now - start
+        return WorkerResult(answer: answer, insns: insns, data: data, sandbox: Self.sandbox,
+                            elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    var readiness: GeneratorReadiness? {
+        GeneratorReadiness(sandbox: Self.sandbox, stats: WorkerPoolStats(), concurrency: 1, queueLimit: 0)
     }
 }
