@@ -17,6 +17,12 @@ enum TestServer {
         configuration.port = 0
         configuration.dataDirectory = NSTemporaryDirectory() + "lskeld-test-\(UUID().uuidString)"
         configuration.publicDirectory = Fixtures.packageRoot + "/Public"
+        // The test client connects before its first request, and a loaded test run can
+        // keep it from sending for longer than lskeld's 10 s header deadline; the tests of
+        // the deadlines set their own.
+        configuration.connections.readHeaderSeconds = 600
+        configuration.connections.readBodySeconds = 600
+        configuration.connections.idleSeconds = 600
         adjust(&configuration)
         return configuration
     }
