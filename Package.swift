@@ -167,6 +167,7 @@ let package = Package(
             dependencies: [
                 "LskelServer", "LskelEngine", "LskelPool", "LskelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             path: "Tests/LskelServerTests",
             exclude: ["webform_test.py"]

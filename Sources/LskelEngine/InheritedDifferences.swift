@@ -30,7 +30,7 @@ enum InheritedDifferences {
         var bytes = object
         let symtab = elf.sections.first { $0.type == ELF.SHT_SYMTAB }
         for symbol in elf.symbols where symbol.sectionIndex != 0 && symbol.sectionIndex < 0xff00 {
-            guard let symtab, Int(symbol.sectionIndex) < elf.sections.count else { break }
+            guard let symtab, Int(symbol.sectionIndex) < elf.sections.count else { continue }
             let entry = Int(symtab.offset) + symbol.index * ELF.symbolSize
             let global = symbol.binding == ELF.STB_GLOBAL || symbol.binding == ELF.STB_WEAK
             if symbol.type == ELF.STT_OBJECT, global, symbol.visibility == ELF.STV_HIDDEN
@@ -67,8 +67,11 @@ enum InheritedDifferences {
                 }
             }
         }
-        let total = named.reduce(UInt64(0)) { $0 + $1.size }
-        guard total <= UInt64(maxZeroFill) else {
+        let (total, overflow) = named.reduce((UInt64(0), false)) { sum, section in
+            let (next, carry) = sum.0.addingReportingOverflow(section.size)
+            return (next, sum.1 || carry)
+        }
+        guard !overflow, total <= UInt64(maxZeroFill) else {
             throw GenerationError(.invalidObject, "the .bss.* sections hold \(total) bytes, more than \(maxZeroFill)")
         }
         let order = elf.byteOrder

@@ -119,14 +119,10 @@ public actor WorkerPool {
         var worker = try await takeWorker()
         replenish()
         var outcome = await run(worker, frame)
-        if outcome.serverUnresponsive {
-            counters.unresponsiveServers += 1
-            worker.server.abandon()
-        }
         if outcome.serverGone && !closed {
-            // The fork server died under the job (a job cannot kill it: the job filter
-            // forbids kill), so this is not the object's doing; a job is idempotent,
-            // so it runs once more on a new server.
+            // The fork server died under the job or stopped forking (a job can do
+            // neither: the job filter forbids it), so this is not the object's doing;
+            // a job is idempotent, so it runs once more on a new server.
             worker = try await takeWorker()
             replenish()
             outcome = await run(worker, frame)
@@ -142,13 +138,19 @@ public actor WorkerPool {
         }
     }
 
-    /// Sends one request frame to a forked job on a blocking thread.
+    /// Sends one request frame to a forked job on a blocking thread; a fork server
+    /// that did not fork the job is ended here, so the next job starts a new one.
     private func run(_ worker: ForkedJob, _ frame: [UInt8]) async -> ForkedJob.Outcome {
         let configuration = configuration
-        return await Self.onThread {
+        let outcome = await Self.onThread {
             worker.run(request: frame, wallSeconds: configuration.wallSeconds, forkSeconds: configuration.forkSeconds,
                        maxOutputBytes: configuration.maxOutputBytes)
         }
+        if outcome.serverUnresponsive {
+            counters.unresponsiveServers += 1
+            worker.server.abandon()
+        }
+        return outcome
     }
 
     /// Refuses new jobs, waits for running jobs to finish, then stops the

@@ -14,7 +14,7 @@ public struct WorkerPoolConfiguration: Sendable {
     public var wallSeconds: Double = 5
     /// How long the fork server may take to fork a job before it is
     /// replaced (and the job runs on the new one).
-    public var forkSeconds: Double = 1
+    public var forkSeconds: Double = 2
     public var maxOutputBytes: Int = 64 << 20
     public var maxObjectBytes: Int = 16 << 20
     /// Refuse to start unless every sandbox layer is in force.

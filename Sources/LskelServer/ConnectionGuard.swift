@@ -102,7 +102,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             break
         case .end:
             endsRead += 1
-            budget.setPhase(id, .answering)
+            // Waiting for its answer, unless the answer went out before the body ended.
+            if endsRead > responsesWritten { budget.setPhase(id, .answering) }
         }
         lastProgress = .now()
         arm(context)
@@ -113,7 +114,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(var head):
             if head.status.code >= 200, head.headerFields[.connection]?.lowercased() == "close" {
-                if headsRead > endsRead {
+                // The request this answers is the one after those already answered; a parse
+                // error answers no request at all. Close unless that request is wholly in.
+                if endsRead <= responsesWritten {
                     closeAfterResponse = true
                 } else {
                     // The whole request is in already: nothing is left unread, so the connection may stay.
@@ -180,7 +183,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
 extension TimeAmount {
     static func seconds(_ value: Double) -> TimeAmount {
-        .nanoseconds(Int64(min(value, 1e9) * 1e9))
+        guard value.isFinite, value > 0 else { return .zero }
+        return .nanoseconds(Int64(min(value, 1e9) * 1e9))
     }
 }
 

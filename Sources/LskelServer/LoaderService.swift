@@ -51,6 +51,11 @@ public final class LoaderService: Sendable {
         guard let header = result.answer.header, let manifest = result.answer.manifest else {
             throw Problem(.workerFailed, detail: "the worker answered without a header or manifest")
         }
+        // Answers splice the stored manifest in as it is: it must be one JSON object, checked
+        // once here, since it comes from a process that ran untrusted input.
+        guard (try? JSONSerialization.jsonObject(with: Data(manifest.utf8))) is [String: Any] else {
+            throw Problem(.workerFailed, detail: "the worker's manifest is not a JSON object")
+        }
         let loader = StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName),
                                   header: Array(header.utf8), insns: result.insns, data: result.data,
                                   manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level,

@@ -53,6 +53,7 @@ public func buildRouter(configuration: ServerConfiguration, service: LoaderServi
     let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(level: .info))
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: CloseOnRefusalMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: CanonicalPathMiddleware())
     // The web form, the OpenAPI description and the JSON schemas.

@@ -87,7 +87,7 @@ public struct Upload: Sendable {
     }
 
     mutating func parseMultipart(_ bytes: [UInt8], boundary: String, maxObjects: Int) throws {
-        if let offset = Self.nonASCIIHeaderName(in: bytes, boundary: boundary) {
+        if let offset = MultipartPreCheck.trappingByte(in: bytes, boundary: boundary) {
             throw Problem(.malformedMultipart, detail: "the multipart body has a part header whose name is not ASCII (byte \(offset)); header names are tokens")
         }
         let parser = MultipartParser(boundary: boundary)
@@ -118,41 +118,6 @@ public struct Upload: Sendable {
             } else if GenerationParameters.names.contains(name) {
                 fields.append((name, String(decoding: part.body, as: UTF8.self)))
             }
-        }
-    }
-
-    /// The offset of a byte above 0x7f in a part's header name, if any.
-    /// MultipartKit 4.7 looks such a byte up in a 128-entry table and traps,
-    /// which would take the whole service down; no such body reaches it.
-    ///
-    /// One pass: after each boundary marker the header lines are checked up to
-    /// the empty line, and the search for the next marker resumes where that
-    /// check stopped. A marker inside lines already checked would only check
-    /// the same lines again (lines end at the same line feeds), so every byte
-    /// is looked at a bounded number of times, whatever the body.
-    static func nonASCIIHeaderName(in bytes: [UInt8], boundary: String) -> Int? {
-        let marker = Array("--\(boundary)".utf8)
-        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), colon = UInt8(ascii: ":")
-        return bytes.withUnsafeBufferPointer { body -> Int? in
-            var searchFrom = 0
-            while let found = ByteSearch.firstIndex(of: marker, in: body, from: searchFrom) {
-                // Past the boundary line, then each header line up to the empty one.
-                var cursor = found + marker.count
-                while cursor < body.count && body[cursor] != lf { cursor += 1 }
-                cursor += 1
-                while cursor < body.count {
-                    if body[cursor] == cr || body[cursor] == lf { break }  // the empty line: the body follows
-                    var inName = true
-                    while cursor < body.count && body[cursor] != lf {
-                        if body[cursor] == colon { inName = false }
-                        if inName && body[cursor] > 0x7f { return cursor }
-                        cursor += 1
-                    }
-                    cursor += 1
-                }
-                searchFrom = max(found + marker.count, min(cursor, body.count))
-            }
-            return nil
         }
     }
 

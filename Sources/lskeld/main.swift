@@ -42,10 +42,6 @@ struct Lskeld: AsyncParsableCommand {
     var maxConnections: Int?
 
     func validate() throws {
-        for (value, name) in [(readHeaderTimeout, "read-header-timeout"), (readBodyTimeout, "read-body-timeout"), (idleTimeout, "idle-timeout")] {
-            if let value, !(value > 0 && value <= 86_400) { throw ValidationError("--\(name) is seconds from 0 to 86400, not \(value)") }
-        }
-        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let sandbox = setting(sandbox, "SANDBOX"), !["strict", "best-effort"].contains(sandbox) {
             throw ValidationError("--sandbox is strict or best-effort, not '\(sandbox)'")
         }
@@ -84,6 +80,14 @@ struct Lskeld: AsyncParsableCommand {
         if let value = try setting(readBodyTimeout, "READ_BODY_TIMEOUT") { configuration.connections.readBodySeconds = value }
         if let value = try setting(idleTimeout, "IDLE_TIMEOUT") { configuration.connections.idleSeconds = value }
         if let value = try setting(maxConnections, "MAX_CONNECTIONS") { configuration.connections.maxConnections = value }
+        for (value, name) in [(configuration.connections.readHeaderSeconds, "read-header-timeout"),
+                              (configuration.connections.readBodySeconds, "read-body-timeout"),
+                              (configuration.connections.idleSeconds, "idle-timeout")] where !(value > 0 && value <= 86_400) {
+            throw ValidationError("\(name) (or its LSKELD_ variable) is seconds from 0 to 86400, not \(value)")
+        }
+        guard configuration.connections.maxConnections >= 1 else {
+            throw ValidationError("max-connections (or LSKELD_MAX_CONNECTIONS) must be at least 1")
+        }
         configuration.pool.maxObjectBytes = configuration.maxUploadBytes
         configuration.pool.requireFullSandbox = setting(sandbox, "SANDBOX") == "strict"
         if let path = setting(tokens, "TOKENS") {
