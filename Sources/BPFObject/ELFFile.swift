@@ -66,8 +66,12 @@ public struct ELFRelocationSection: Sendable, Equatable {
     public var targetIndex: Int
     /// Name of that section.
     public var targetName: String
-    /// The entries, in file order.
+    /// The entries, in file order. Empty for a section that relocates DWARF
+    /// (`.rel.debug_*`), which nothing here reads (libbpf skips them too);
+    /// ``count`` still says how many it has.
     public var entries: [ELFRelocation]
+    /// How many entries the section has.
+    public var count: Int
 }
 
 /// A parsed, validated ELF64 file of machine EM_BPF.
@@ -240,6 +244,11 @@ public struct ELFFile: Sendable {
             let target = sectionList[Int(s.info)]
             let rr = try Self.reader(bytes, s, byteOrder)
             let n = rr.count / entSize
+            // Debug info carries most of a real object's relocations and none that matter here.
+            if target.name.hasPrefix(".debug_") {
+                rels.append(ELFRelocationSection(section: s, targetIndex: target.index, targetName: target.name, entries: [], count: n))
+                continue
+            }
             var entries: [ELFRelocation] = []
             entries.reserveCapacity(n)
             for i in 0..<n {
@@ -255,7 +264,7 @@ public struct ELFFile: Sendable {
                     type: UInt32(truncatingIfNeeded: info),
                     addend: isRela ? Int64(bitPattern: try rr.u64(at: o + 16)) : nil))
             }
-            rels.append(ELFRelocationSection(section: s, targetIndex: target.index, targetName: target.name, entries: entries))
+            rels.append(ELFRelocationSection(section: s, targetIndex: target.index, targetName: target.name, entries: entries, count: n))
         }
         relocationSections = rels
     }

@@ -151,7 +151,7 @@ public struct ObjectSummary: Sendable {
         legacyMaps = legacy
 
         var relCounts: [String: Int] = [:]
-        for r in elf.relocationSections { relCounts[r.targetName, default: 0] += r.entries.count }
+        for r in elf.relocationSections { relCounts[r.targetName, default: 0] += r.count }
         relocationCounts = relCounts
 
         var coreCounts: [String: Int] = [:]

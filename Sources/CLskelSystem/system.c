@@ -13,6 +13,11 @@ int lskel_pipe_cloexec(int fds[2])
 	return pipe2(fds, O_CLOEXEC);
 }
 
+int lskel_pipe_grow(int fd, int bytes)
+{
+	return fcntl(fd, F_SETPIPE_SZ, bytes);
+}
+
 int lskel_spawn_closefrom(posix_spawn_file_actions_t *actions, int low)
 {
 	return posix_spawn_file_actions_addclosefrom_np(actions, low);
@@ -27,6 +32,19 @@ int lskel_digest_sha256(const void *data, size_t len, unsigned char *out)
 	if (!EVP_Digest(data, len, out, &out_len, EVP_sha256(), NULL) || out_len != 32)
 		return -1;
 	return 0;
+}
+
+int lskel_digest_sha256_parts(const void *const *data, const size_t *lens, int count, unsigned char *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int out_len = 0;
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+
+	for (int i = 0; ok && i < count; i++)
+		ok = EVP_DigestUpdate(ctx, data[i], lens[i]);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &out_len) && out_len == 32;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
 }
 
 int lskel_seqpacket_pair(int fds[2])

@@ -3,27 +3,53 @@
 /// backslash-newline whenever a line would pass 78 characters; and back.
 public enum CHexLiteral {
     static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
+        let written: Void? = bytes.withContiguousStorageIfAvailable { append($0, to: &out) }
+        if written == nil { append(Array(bytes), to: &out) }
+    }
+
+    /// The literal's exact length is counted first, then it is written in place.
+    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var length = 0
         var lineLength = 0
-        out.reserveCapacity(out.count + bytes.count * 4 + bytes.count / 19 * 2)
         for byte in bytes {
             let width = byte == 0 ? 2 : 4
             lineLength += width
             if lineLength > 78 {
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "\n"))
+                length += 2
                 lineLength = width
             }
-            out.append(UInt8(ascii: "\\"))
-            if byte == 0 {
-                out.append(UInt8(ascii: "0"))
-            } else {
-                out.append(UInt8(ascii: "x"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xf)])
+            length += width
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: length))
+        hexDigits.withUnsafeBufferPointer { hex in
+            out.withUnsafeMutableBufferPointer { output in
+                var at = start
+                lineLength = 0
+                for byte in bytes {
+                    let width = byte == 0 ? 2 : 4
+                    lineLength += width
+                    if lineLength > 78 {
+                        output[at] = UInt8(ascii: "\\")
+                        output[at + 1] = UInt8(ascii: "\n")
+                        at += 2
+                        lineLength = width
+                    }
+                    output[at] = UInt8(ascii: "\\")
+                    if byte == 0 {
+                        output[at + 1] = UInt8(ascii: "0")
+                    } else {
+                        output[at + 1] = UInt8(ascii: "x")
+                        output[at + 2] = hex[Int(byte >> 4)]
+                        output[at + 3] = hex[Int(byte & 0xf)]
+                    }
+                    at += width
+                }
             }
         }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
 extension CHexLiteral {

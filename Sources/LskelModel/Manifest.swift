@@ -220,6 +220,29 @@ public struct Manifest: Sendable, Hashable, Codable {
             self.subprograms = subprograms
             self.relocations = relocations
         }
+
+        /// Through ``PrettyJSONEncoder`` the record writes itself (ManifestDirectJSON.swift);
+        /// any other encoder gets the members one by one.
+        public func encode(to encoder: any Encoder) throws {
+            if let tree = encoder as? PrettyJSONEncoder.TreeEncoder {
+                tree.root.node = .direct(self)
+                return
+            }
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(section, forKey: .section)
+            try container.encode(type, forKey: .type)
+            try container.encode(typeName, forKey: .typeName)
+            try container.encode(expectedAttachType, forKey: .expectedAttachType)
+            try container.encode(expectedAttachTypeName, forKey: .expectedAttachTypeName)
+            try container.encodeIfPresent(attachTarget, forKey: .attachTarget)
+            try container.encode(insnCount, forKey: .insnCount)
+            try container.encode(funcInfoCount, forKey: .funcInfoCount)
+            try container.encode(lineInfoCount, forKey: .lineInfoCount)
+            try container.encode(subprograms, forKey: .subprograms)
+            try container.encode(relocations, forKey: .relocations)
+            try container.encode(autoload, forKey: .autoload)
+        }
     }
 
     public struct SubprogramRecord: Sendable, Hashable, Codable {

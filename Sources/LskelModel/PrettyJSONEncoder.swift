@@ -25,6 +25,8 @@ public enum PrettyJSONEncoder {
     static let snakeCaseKeys = Mutex<[String: String]>([:])
 
     static func snakeCase(_ key: String) -> String {
+        // Without an uppercase letter the conversion changes nothing.
+        if !key.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return key }
         if let known = snakeCaseKeys.withLock({ $0[key] }) { return known }
         let converted = foundationSnakeCase(key)
         snakeCaseKeys.withLock { $0[key] = converted }
@@ -61,7 +63,7 @@ public enum PrettyJSONEncoder {
 
     private static let indents: [[UInt8]] = (0..<64).map { [UInt8](repeating: UInt8(ascii: " "), count: $0 * 2) }
 
-    private static func indent(_ level: Int, to out: inout [UInt8]) {
+    static func indent(_ level: Int, to out: inout [UInt8]) {
         if level < indents.count {
             out.append(contentsOf: indents[level])
         } else {
@@ -75,6 +77,7 @@ public enum PrettyJSONEncoder {
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
         case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let text): writeString(text, to: &out)
+        case .direct(let value): value.writePrettyJSON(indent: level, to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             out.append(UInt8(ascii: "\n"))
@@ -89,13 +92,20 @@ public enum PrettyJSONEncoder {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             out.append(UInt8(ascii: "\n"))
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (index, member) in sorted.enumerated() {
-                if index > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "\n")]) }
+            // Keys in byte order; of a key written twice the last value counts, as in a dictionary.
+            let order = members.indices.sorted {
+                let (a, b) = (members[$0].key, members[$1].key)
+                return a == b ? $0 < $1 : a.utf8.lexicographicallyPrecedes(b.utf8)
+            }
+            var first = true
+            for (position, index) in order.enumerated() {
+                if position + 1 < order.count && members[order[position + 1]].key == members[index].key { continue }
+                if !first { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "\n")]) }
+                first = false
                 indent(level + 1, to: &out)
-                writeString(member.key, to: &out)
+                writeString(members[index].key, to: &out)
                 out.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: " ")])
-                write(member.value.node, indent: level + 1, to: &out)
+                write(members[index].slot.node, indent: level + 1, to: &out)
             }
             out.append(UInt8(ascii: "\n"))
             indent(level, to: &out)
@@ -105,24 +115,63 @@ public enum PrettyJSONEncoder {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0c: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x0a: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0d: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x00...0x1f:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xf)]])
-            default: out.append(byte)
-            }
+    public static func writeString(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { writeString(bytes: $0, to: &out) }
+    }
+
+    /// Whether a byte is written as it is inside a JSON string.
+    @inline(__always) static func isPlain(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+    }
+
+    /// A JSON string of UTF-8 bytes, in two passes: the escaped length first, then
+    /// the bytes written in place (text full of backslashes, such as a header's
+    /// `\\x..` literals, costs no more than plain text).
+    public static func writeString(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var length = 2
+        for byte in bytes {
+            length += isPlain(byte) ? 1 : escapedLength(byte)
         }
-        out.append(UInt8(ascii: "\""))
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: length))
+        out.withUnsafeMutableBufferPointer { output in
+            var at = start
+            output[at] = UInt8(ascii: "\"")
+            at += 1
+            for byte in bytes {
+                if isPlain(byte) {
+                    output[at] = byte
+                    at += 1
+                    continue
+                }
+                output[at] = UInt8(ascii: "\\")
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output[at + 1] = byte
+                case 0x08: output[at + 1] = UInt8(ascii: "b")
+                case 0x0c: output[at + 1] = UInt8(ascii: "f")
+                case 0x0a: output[at + 1] = UInt8(ascii: "n")
+                case 0x0d: output[at + 1] = UInt8(ascii: "r")
+                case 0x09: output[at + 1] = UInt8(ascii: "t")
+                default:
+                    output[at + 1] = UInt8(ascii: "u")
+                    output[at + 2] = UInt8(ascii: "0")
+                    output[at + 3] = UInt8(ascii: "0")
+                    output[at + 4] = hexDigits[Int(byte >> 4)]
+                    output[at + 5] = hexDigits[Int(byte & 0xf)]
+                }
+                at += escapedLength(byte)
+            }
+            output[at] = UInt8(ascii: "\"")
+        }
+    }
+
+    /// The length of a byte that is not plain, escaped: `\n` and the like, else `\u00XX`.
+    @inline(__always) static func escapedLength(_ byte: UInt8) -> Int {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x0c, 0x0a, 0x0d, 0x09: 2
+        default: 6
+        }
     }
 
     // MARK: the tree
@@ -133,7 +182,15 @@ public enum PrettyJSONEncoder {
         case number(String)
         case string(String)
         case array([Slot])
-        case object([String: Slot])
+        case object([Member])
+        /// A value that writes itself (see ``PrettyJSONDirect``).
+        case direct(any PrettyJSONDirect)
+    }
+
+    /// One member of an object, in the order it was encoded.
+    struct Member {
+        var key: String
+        var slot: Slot
     }
 
     /// A place in the tree a container or value is written to later.
@@ -154,7 +211,7 @@ public enum PrettyJSONEncoder {
         }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            if case .object = root.node {} else { root.node = .object([:]) }
+            if case .object = root.node {} else { root.node = .object([]) }
             return KeyedEncodingContainer(KeyedContainer<Key>(slot: root, codingPath: codingPath))
         }
 
@@ -170,6 +227,11 @@ public enum PrettyJSONEncoder {
 
     /// The node a value encodes to, with the same special cases Foundation makes.
     static func node<T: Encodable>(for value: T, codingPath: [any CodingKey]) throws -> Node {
+        // Exact type checks first: far cheaper than dynamic casts for the common cases.
+        if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Int.self { return .number(String(unsafeBitCast(value, to: Int.self))) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == UInt32.self { return .number(String(unsafeBitCast(value, to: UInt32.self))) }
         switch value {
         case let string as String: return .string(string)
         case let bool as Bool: return .bool(bool)
@@ -183,9 +245,9 @@ public enum PrettyJSONEncoder {
         case let int as UInt8: return .number(String(int))
         case let dictionary as [String: String]:
             // Foundation writes String-keyed dictionaries with their keys as they are.
-            return .object(dictionary.mapValues { Slot(.string($0)) })
+            return .object(dictionary.map { Member(key: $0.key, slot: Slot(.string($0.value))) })
         case let dictionary as [String: UInt32]:
-            return .object(dictionary.mapValues { Slot(.number(String($0))) })
+            return .object(dictionary.map { Member(key: $0.key, slot: Slot(.number(String($0.value)))) })
         case is Double, is Float, is Date, is Data, is URL, is Decimal:
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath,
                 debugDescription: "PrettyJSONEncoder does not encode \(T.self); use JSONEncoder"))
@@ -203,7 +265,7 @@ public enum PrettyJSONEncoder {
         private func set(_ node: Node, for key: Key) {
             guard case .object(var members) = slot.node else { return }
             slot.node = .null
-            members[PrettyJSONEncoder.snakeCase(key.stringValue)] = Slot(node)
+            members.append(Member(key: PrettyJSONEncoder.snakeCase(key.stringValue), slot: Slot(node)))
             slot.node = .object(members)
         }
 
@@ -211,7 +273,7 @@ public enum PrettyJSONEncoder {
             let child = Slot()
             guard case .object(var members) = slot.node else { return child }
             slot.node = .null
-            members[PrettyJSONEncoder.snakeCase(key.stringValue)] = child
+            members.append(Member(key: PrettyJSONEncoder.snakeCase(key.stringValue), slot: child))
             slot.node = .object(members)
             return child
         }
@@ -228,7 +290,7 @@ public enum PrettyJSONEncoder {
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
             -> KeyedEncodingContainer<NestedKey> {
             let child = child(for: key)
-            child.node = .object([:])
+            child.node = .object([])
             return KeyedEncodingContainer(KeyedContainer<NestedKey>(slot: child, codingPath: codingPath + [key]))
         }
 
@@ -272,7 +334,7 @@ public enum PrettyJSONEncoder {
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            let child = Slot(.object([:]))
+            let child = Slot(.object([]))
             append(child)
             return KeyedEncodingContainer(KeyedContainer<NestedKey>(slot: child, codingPath: codingPath))
         }

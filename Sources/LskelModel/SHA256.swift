@@ -9,6 +9,35 @@ public enum SHA256 {
             digest.withUnsafeMutableBufferPointer { lskel_digest_sha256(raw.baseAddress, raw.count, $0.baseAddress) }
         }
         precondition(status == 0, "libcrypto failed to compute SHA-256")
+        return hex(digest: digest)
+    }
+
+    /// Lower-case hex digest of `parts` one after another, without joining them first.
+    public static func hex(parts: [[UInt8]]) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var pointers: [UnsafeRawPointer?] = []
+        var lengths: [Int] = []
+        func digestParts(_ index: Int) -> Int32 {
+            guard index < parts.count else {
+                return pointers.withUnsafeBufferPointer { data in
+                    lengths.withUnsafeBufferPointer { lens in
+                        digest.withUnsafeMutableBufferPointer {
+                            lskel_digest_sha256_parts(data.baseAddress, lens.baseAddress, Int32(parts.count), $0.baseAddress)
+                        }
+                    }
+                }
+            }
+            return parts[index].withUnsafeBytes { raw in
+                pointers.append(raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+                lengths.append(raw.count)
+                return digestParts(index + 1)
+            }
+        }
+        precondition(digestParts(0) == 0, "libcrypto failed to compute SHA-256")
+        return hex(digest: digest)
+    }
+
+    static func hex(digest: [UInt8]) -> String {
         let hexDigits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(64)

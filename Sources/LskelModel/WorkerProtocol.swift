@@ -33,6 +33,8 @@ public enum WorkerFrame {
         case complete(type: UInt8, parts: [Range<Int>], length: Int)
         /// More bytes are needed: at least `needed` in all.
         case incomplete(needed: Int)
+        /// Every length is in; the frame is `total` bytes long.
+        case partial(total: Int)
         case invalid(WorkerFrameError)
     }
 
@@ -55,7 +57,7 @@ public enum WorkerFrame {
             parts.append(offset ..< offset + length)
             offset += length
         }
-        guard offset <= buffer.count else { return .incomplete(needed: offset) }
+        guard offset <= buffer.count else { return .partial(total: offset) }
         return .complete(type: buffer[magic.count], parts: parts, length: offset)
     }
 
@@ -64,7 +66,7 @@ public enum WorkerFrame {
         switch bytes.withUnsafeBufferPointer({ scan($0, maxBytes: maxBytes) }) {
         case .complete(let type, let parts, let length):
             return (type, parts.map { Array(bytes[$0]) }, length)
-        case .incomplete(let needed):
+        case .incomplete(let needed), .partial(let needed):
             throw WorkerFrameError.truncated(needed: needed, available: bytes.count)
         case .invalid(let error):
             throw error
@@ -74,10 +76,34 @@ public enum WorkerFrame {
     /// Whether `bytes` start with a whole frame, without copying its parts:
     /// its length when complete, 0 while more bytes are needed, -1 when the
     /// bytes cannot start a frame (bad magic, too many parts, over `maxBytes`).
+    /// A whole frame's type and the ranges of its parts in `bytes` (no part is copied).
+    public static func partRanges(_ bytes: [UInt8], maxBytes: Int) throws -> (type: UInt8, parts: [Range<Int>]) {
+        switch bytes.withUnsafeBufferPointer({ scan($0, maxBytes: maxBytes) }) {
+        case .complete(let type, let parts, _): return (type, parts)
+        case .incomplete(let needed), .partial(let needed): throw WorkerFrameError.truncated(needed: needed, available: bytes.count)
+        case .invalid(let error): throw error
+        }
+    }
+
+    /// The whole frame's length once every part length has arrived (the parts
+    /// themselves may still be missing); nil before that or for a frame that is
+    /// not one.
+    public static func totalLength(_ buffer: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> Int? {
+        switch scan(buffer, maxBytes: maxBytes) {
+        case .complete(_, _, let length): length
+        case .partial(let total): total
+        case .incomplete, .invalid: nil
+        }
+    }
+
+    public static func appendLength(_ value: Int, to out: inout [UInt8]) {
+        append(UInt32(truncatingIfNeeded: value), to: &out)
+    }
+
     public static func completeLength(_ bytes: [UInt8], maxBytes: Int) -> Int {
         switch bytes.withUnsafeBufferPointer({ scan($0, maxBytes: maxBytes) }) {
         case .complete(_, _, let length): length
-        case .incomplete: 0
+        case .incomplete, .partial: 0
         case .invalid: -1
         }
     }

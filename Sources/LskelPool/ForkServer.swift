@@ -127,6 +127,11 @@ final class ForkServer: @unchecked Sendable {
             [inPipe[0], inPipe[1], outPipe[0], outPipe[1]].forEach { _ = close($0) }
             throw WorkerError.spawnFailed("pipe: \(Self.errorText())")
         }
+        // Requests and answers of real objects are hundreds of KiB: a 1 MiB pipe
+        // moves them in a few writes instead of one 64 KiB round trip each
+        // (where the system allows less, the pipe keeps its size).
+        _ = lskel_pipe_grow(inPipe[1], 1 << 20)
+        _ = lskel_pipe_grow(outPipe[0], 1 << 20)
         let exit = JobExit()
         let job: UInt64? = lock.withLock {
             guard running else { return nil }

@@ -69,7 +69,7 @@ final class ForkedJob: @unchecked Sendable {
         var stderr: [UInt8] = []
         var outOpen = true, errOpen = true
         var timedOut = false, exceeded = false, answered = false
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var descriptors: [pollfd] = []
         descriptors.reserveCapacity(3)
 
@@ -91,7 +91,7 @@ final class ForkedJob: @unchecked Sendable {
             }
             for descriptor in descriptors where descriptor.revents != 0 {
                 if descriptor.fd == stdinFD {
-                    let n = request[written...].withUnsafeBytes { write(stdinFD, $0.baseAddress, min($0.count, 1 << 16)) }
+                    let n = request[written...].withUnsafeBytes { write(stdinFD, $0.baseAddress, min($0.count, 1 << 20)) }
                     if n > 0 { written += n }
                     if n < 0 || written >= request.count {
                         close(stdinFD)

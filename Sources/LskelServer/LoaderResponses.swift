@@ -32,13 +32,10 @@ enum LoaderResponses {
         return links
     }
 
-    /// The JSON form: key, name, manifest, base64 blobs, header text and links.
+    /// The JSON form: key, name, manifest, base64 blobs, header text and links (see ``LoaderJSON``).
     static func json(_ loader: StoredLoader, cached: Bool) -> [UInt8] {
-        let body = LoaderBody(key: loader.key, name: loader.name, cached: cached, sandboxLevel: loader.sandboxLevel,
-                              insns: Data(loader.insns).base64EncodedString(), data: Data(loader.data).base64EncodedString(),
-                              header: String(decoding: loader.header, as: UTF8.self), libbpfLog: loader.libbpfLog,
-                              links: links(loader))
-        return ResponseJSON.object(body, raw: [("manifest", loader.manifest)])
+        let parts = loader.rendered.get { LoaderJSON.render(loader) }
+        return Array(parts.before.readableBytesView) + Array((cached ? "true" : "false").utf8) + Array(parts.after.readableBytesView)
     }
 
     static func response(_ loader: StoredLoader, format: Format, cached: Bool, request: Request) -> Response {
@@ -52,23 +49,25 @@ enum LoaderResponses {
            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
             return Response(status: .notModified, headers: headers)
         }
-        let body: [UInt8]
+        let body: ResponseBody
         let download: (contentType: String, suffix: String)?
         switch format {
         case .json:
-            body = json(loader, cached: cached)
+            let parts = loader.rendered.get { LoaderJSON.render(loader) }
+            let value = ByteBuffer(string: cached ? "true" : "false")
+            body = ResponseBody(contentsOf: [parts.before, value, parts.after])
             download = nil
             headers[.contentType] = "application/json"
-        case .header: (body, download) = (loader.header, ("text/x-c; charset=utf-8", LoaderFile.header.rawValue))
-        case .insns: (body, download) = (loader.insns, ("application/octet-stream", LoaderFile.insns.rawValue))
-        case .data: (body, download) = (loader.data, ("application/octet-stream", LoaderFile.data.rawValue))
-        case .manifest: (body, download) = (loader.manifest, ("application/json", LoaderFile.manifest.rawValue))
-        case .tar: (body, download) = (loader.tar, ("application/x-tar", ".lskel.tar"))
+        case .header: (body, download) = (ResponseBody(byteBuffer: loader.headerBuffer), ("text/x-c; charset=utf-8", LoaderFile.header.rawValue))
+        case .insns: (body, download) = (ResponseBody(byteBuffer: loader.insnsBuffer), ("application/octet-stream", LoaderFile.insns.rawValue))
+        case .data: (body, download) = (ResponseBody(byteBuffer: loader.dataBuffer), ("application/octet-stream", LoaderFile.data.rawValue))
+        case .manifest: (body, download) = (ResponseBody(byteBuffer: loader.manifestBuffer), ("application/json", LoaderFile.manifest.rawValue))
+        case .tar: (body, download) = (ResponseBody(byteBuffer: ByteBuffer(bytes: loader.tar)), ("application/x-tar", ".lskel.tar"))
         }
         if let download {
             headers[.contentType] = download.contentType
             headers[.contentDisposition] = "attachment; filename=\"\(loader.stem)\(download.suffix)\""
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: .ok, headers: headers, body: body)
     }
 }

@@ -53,7 +53,7 @@ public final class LoaderService: Sendable {
         }
         // Answers splice the stored manifest in as it is: it must be one JSON object, checked
         // once here, since it comes from a process that ran untrusted input.
-        guard (try? JSONSerialization.jsonObject(with: Data(manifest.utf8))) is [String: Any] else {
+        guard JSONSyntax.isObject(Array(manifest.utf8)) else {
             throw Problem(.workerFailed, detail: "the worker's manifest is not a JSON object")
         }
         let loader = StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName),

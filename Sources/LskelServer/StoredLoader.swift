@@ -1,24 +1,69 @@
 import Foundation
 import LskelModel
+import NIOCore
+import Synchronization
 
 /// A generated loader as the service keeps it, under its content address.
+///
+/// The files are kept as `ByteBuffer`s, so an answer hands the same storage to
+/// every connection instead of copying it; the JSON form is rendered once, on
+/// first use, and kept with the loader.
 public struct StoredLoader: Sendable {
     public var key: String
     /// Skeleton name.
     public var name: String
     /// File stem for downloads (`x` of `x.bpf.o`).
     public var stem: String
-    public var header: [UInt8]
-    public var insns: [UInt8]
-    public var data: [UInt8]
+    public let headerBuffer: ByteBuffer
+    public let insnsBuffer: ByteBuffer
+    public let dataBuffer: ByteBuffer
     /// Manifest JSON as the worker wrote it.
-    public var manifest: [UInt8]
+    public let manifestBuffer: ByteBuffer
     /// The sandbox level of the worker that generated it.
     public var sandboxLevel: String
     /// libbpf's warnings and notes while generating it.
     public var libbpfLog: [String] = []
+    let rendered = RenderedJSON()
 
-    public var byteCount: Int { header.count + insns.count + data.count + manifest.count + 256 }
+    public init(key: String, name: String, stem: String, header: [UInt8], insns: [UInt8], data: [UInt8],
+                manifest: [UInt8], sandboxLevel: String, libbpfLog: [String] = []) {
+        self.key = key
+        self.name = name
+        self.stem = stem
+        headerBuffer = ByteBuffer(bytes: header)
+        insnsBuffer = ByteBuffer(bytes: insns)
+        dataBuffer = ByteBuffer(bytes: data)
+        manifestBuffer = ByteBuffer(bytes: manifest)
+        self.sandboxLevel = sandboxLevel
+        self.libbpfLog = libbpfLog
+    }
+
+    public var header: [UInt8] { Array(headerBuffer.readableBytesView) }
+    public var insns: [UInt8] { Array(insnsBuffer.readableBytesView) }
+    public var data: [UInt8] { Array(dataBuffer.readableBytesView) }
+    public var manifest: [UInt8] { Array(manifestBuffer.readableBytesView) }
+
+    /// What the loader costs in memory: its files and (rendered or not, so the
+    /// count stays the same) the size of its JSON form.
+    public var byteCount: Int {
+        let files = headerBuffer.readableBytes + insnsBuffer.readableBytes + dataBuffer.readableBytes + manifestBuffer.readableBytes
+        let json = headerBuffer.readableBytes + (insnsBuffer.readableBytes + dataBuffer.readableBytes) * 4 / 3
+            + manifestBuffer.readableBytes + 1024
+        return files + json + 256
+    }
+
+    /// The JSON answer's bytes around the `cached` value (see ``LoaderJSON``), rendered on first use.
+    final class RenderedJSON: Sendable {
+        private let parts = Mutex<(before: ByteBuffer, after: ByteBuffer)?>(nil)
+
+        func get(_ render: () -> (before: ByteBuffer, after: ByteBuffer)) -> (before: ByteBuffer, after: ByteBuffer) {
+            if let done = parts.withLock({ $0 }) { return done }
+            let made = render()
+            parts.withLock { $0 = $0 ?? made }
+            return made
+        }
+
+    }
 
     /// The parts served at `/v1/loaders/{key}/{part}`.
     public enum Part: String, CaseIterable, Sendable {
@@ -46,13 +91,14 @@ public struct StoredLoader: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let profileJSON = (try? encoder.encode(profile)).map(Array.init) ?? []
-        var input: [UInt8] = []
+        // Each field after its length, hashed in place: the object is not copied.
+        var parts: [[UInt8]] = []
         for field in [Array(generatorVersion.utf8), Array(name.utf8), profileJSON, object] {
             var length = UInt64(field.count).littleEndian
-            withUnsafeBytes(of: &length) { input.append(contentsOf: $0) }
-            input.append(contentsOf: field)
+            parts.append(withUnsafeBytes(of: &length) { Array($0) })
+            parts.append(field)
         }
-        return SHA256.hex(input)
+        return SHA256.hex(parts: parts)
     }
 
     /// The tar of the four files: `x.lskel.h`, `x.insns.bin`, `x.data.bin`, `x.manifest.json`.

@@ -9,6 +9,8 @@ final class BenchConnection {
     let port: UInt16
     private var fd: Int32 = -1
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    /// The `Location` header of the last response, if it had one.
+    private(set) var lastLocation: String?
 
     init(host: String, port: UInt16) {
         self.host = host
@@ -84,8 +86,14 @@ final class BenchConnection {
         let head = String(decoding: data[0..<(headerEnd ?? 0)], as: UTF8.self)
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
         var length = 0
-        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        lastLocation = nil
+        for line in head.split(separator: "\r\n") {
+            let lower = line.lowercased()
+            if lower.hasPrefix("content-length:") {
+                length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+            } else if lower.hasPrefix("location:") {
+                lastLocation = line.dropFirst("location:".count).trimmingCharacters(in: .whitespaces)
+            }
         }
         var have = data.count - (headerEnd ?? 0)
         while have < length {

@@ -22,18 +22,83 @@ func fail(_ message: String, status: WorkerExit) -> Never {
     exit(status.rawValue)
 }
 
-/// Reads stdin to its end, up to `limit` bytes.
+/// Reads stdin to its end, up to `limit` bytes. Once the frame's lengths are
+/// in, the rest is read in place into a buffer of the frame's size, so a large
+/// object is neither grown chunk by chunk nor copied again.
 func readRequest(limit: Int) -> [UInt8] {
-    var bytes: [UInt8] = []
+    var head: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var total: Int? = nil
+    while total == nil {
+        let count = readSome(into: &chunk)
+        if count == 0 { return head }
+        guard head.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
+        head.append(contentsOf: chunk[0..<count])
+        total = head.withUnsafeBufferPointer { WorkerFrame.totalLength($0, maxBytes: limit) }
+        if total == nil && head.count >= 64 << 10 { break }  // not a frame: read on as before
+    }
+    guard let total, total > head.count else {
+        // Whole (or not a frame): read any rest as it comes.
+        while true {
+            let count = readSome(into: &chunk)
+            if count == 0 { return head }
+            guard head.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
+            head.append(contentsOf: chunk[0..<count])
+        }
+    }
+    let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+        _ = buffer.initialize(from: head)
+        initialized = head.count
+        while initialized < total {
+            let count = read(0, buffer.baseAddress! + initialized, total - initialized)
+            if count < 0 {
+                if errno == EINTR { continue }
+                fail("reading the request failed: errno \(errno)", status: .readFailed)
+            }
+            if count == 0 { break }
+            initialized += count
+        }
+    }
+    // Anything after the frame is read and left, within the limit, as before.
+    var extra = bytes.count
+    while true {
+        let count = readSome(into: &chunk)
+        if count == 0 { return bytes }
+        extra += count
+        guard extra <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
+    }
+}
+
+private func readSome(into chunk: inout [UInt8]) -> Int {
     while true {
         let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-        if count < 0 {
+        if count >= 0 { return count }
+        if errno != EINTR { fail("reading the request failed: errno \(errno)", status: .readFailed) }
+    }
+}
+
+/// Writes one frame part by part, without first joining the parts into one buffer.
+func writeFrame(_ fd: Int32, type: UInt8, parts: [UnsafeRawBufferPointer]) {
+    var head = WorkerFrame.magic
+    head.append(type)
+    WorkerFrame.appendLength(parts.count, to: &head)
+    for part in parts {
+        WorkerFrame.appendLength(part.count, to: &head)
+        writeAll(fd, head)
+        writeAll(fd, part)
+        head.removeAll(keepingCapacity: true)
+    }
+    if parts.isEmpty { writeAll(fd, head) }
+}
+
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
             if errno == EINTR { continue }
-            fail("reading the request failed: errno \(errno)", status: .readFailed)
+            exit(WorkerExit.writeFailed.rawValue)
         }
-        if count == 0 { return bytes }
-        guard bytes.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
-        bytes.append(contentsOf: chunk[0..<count])
+        offset += written
     }
 }

@@ -1,12 +1,16 @@
 /// The worker's command line:
 ///
-///     lskel-worker [--fork-server] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--allow-test-hostile]
+///     lskel-worker [--fork-server] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--no-job-warm-up] [--prefault-mib N] [--allow-test-hostile]
 struct WorkerOptions {
     var memoryMiB: UInt64 = 256
     var cpuSeconds: UInt64 = 5
     var maxRequestBytes = 40 << 20
     var allowHostile = false
     var forkServer = false
+    /// Whether each forked job runs the warm-up again before it reads its request.
+    var jobWarmUp = true
+    /// Heap a job makes resident before it reads its request (MiB).
+    var prefaultMiB = 4
     /// Test only (with --allow-test-hostile): layers to leave out, as a kernel without them would.
     var simulateMissing: [String] = []
 
@@ -19,6 +23,8 @@ struct WorkerOptions {
             case "--max-request-bytes": maxRequestBytes = iterator.next().flatMap { Int($0) } ?? maxRequestBytes
             case "--allow-test-hostile": allowHostile = true
             case "--fork-server": forkServer = true
+            case "--no-job-warm-up": jobWarmUp = false
+            case "--prefault-mib": prefaultMiB = iterator.next().flatMap { Int($0) } ?? prefaultMiB
             case "--simulate-missing-layer": iterator.next().map { simulateMissing.append($0) }
             default: fail("unknown argument \(argument)", status: .usage)
             }

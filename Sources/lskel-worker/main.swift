@@ -13,6 +13,7 @@ import LskelEngine
 /// exactly as a single-use worker would, on the descriptors it was sent.
 ///
 /// Options: WorkerOptions.swift; test-only hostile actions: HostileActions.swift.
+lskel_worker_tune_malloc()
 let options = WorkerOptions(arguments: CommandLine.arguments)
 if !options.simulateMissing.isEmpty && !options.allowHostile {
     fail("--simulate-missing-layer is for tests and needs --allow-test-hostile", status: .usage)
@@ -20,19 +21,23 @@ if !options.simulateMissing.isEmpty && !options.allowHostile {
 let encoder = JSONEncoder()
 let decoder = JSONDecoder()
 
-// Warm-up, before the sandbox and before saying ready: one whole job on a
-// bundled object, so the request path finds the runtime's caches filled and
-// its code paged in.
-if let warm = try? LoaderGenerator.generateWithManifest(object: warmUpObject, objectName: "warm.bpf.o",
-                                                        name: "warm_bpf", profile: TargetProfile()),
-   let manifest = try? ManifestJSON.encode(warm.manifest) {
-    _ = try? ObjectReader.summary(warmUpObject)
-    _ = try? encoder.encode(WorkerAnswer(header: warm.loader.header, manifest: String(decoding: manifest, as: UTF8.self),
-                                         libbpfLog: warm.loader.libbpfLog.map(\.text)))
-    _ = try? decoder.decode(WorkerRequest.self, from: Data(encoder.encode(WorkerRequest(name: "w", objectName: "w.o", profile: TargetProfile()))))
-} else {
-    _ = try? encoder.encode(WorkerAnswer())
+/// One whole job on a bundled object, its results dropped: the runtime's caches
+/// filled and its code and heap paged in, so a request does not pay for that.
+func warmUp() {
+    if let warm = try? LoaderGenerator.generateWithManifest(object: warmUpObject, objectName: "warm.bpf.o",
+                                                            name: "warm_bpf", profile: TargetProfile()),
+       let manifest = try? ManifestJSON.encode(warm.manifest) {
+        _ = try? ObjectReader.summary(warmUpObject)
+        _ = try? encoder.encode(WorkerAnswer(header: warm.loader.header, manifest: String(decoding: manifest, as: UTF8.self),
+                                             libbpfLog: warm.loader.libbpfLog.map(\.text)))
+        _ = try? decoder.decode(WorkerRequest.self, from: Data(encoder.encode(WorkerRequest(name: "w", objectName: "w.o", profile: TargetProfile()))))
+    } else {
+        _ = try? encoder.encode(WorkerAnswer())
+    }
 }
+
+// Before the sandbox and before saying ready.
+warmUp()
 
 let simulated = SandboxReport.bits(ofLayers: options.simulateMissing)
 var limits = lskel_sandbox_limits(address_space_bytes: options.memoryMiB << 20, cpu_seconds: options.cpuSeconds,
@@ -52,23 +57,47 @@ if options.forkServer {
         fail("cannot send the ready message: errno \(errno)", status: .readyFailed)
     }
     guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: .forkServerFailed) }
+    // A forked job shares the server's pages until it writes them: it does so
+    // now, on the bundled object, while it waits to be handed a request.
+    if options.jobWarmUp {
+        warmUp()
+        lskel_worker_prefault_heap(options.prefaultMiB << 20)
+    }
 } else {
     writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
 }
 
 phase("reading the request")
-let frameBytes = readRequest(limit: options.maxRequestBytes)
-guard let frame = try? WorkerFrame.decode(frameBytes, maxBytes: options.maxRequestBytes),
+// The object is the frame's last part: it is cut out of the frame in place, not copied.
+var object = readRequest(limit: options.maxRequestBytes)
+guard let frame = try? WorkerFrame.partRanges(object, maxBytes: options.maxRequestBytes),
       frame.type == WorkerFrame.request, frame.parts.count == 2,
-      let request = try? decoder.decode(WorkerRequest.self, from: Data(frame.parts[0]))
+      let request = try? decoder.decode(WorkerRequest.self, from: Data(object[frame.parts[0]]))
 else {
     fail("malformed request frame", status: .badRequest)
 }
-let object = frame.parts[1]
+object.removeSubrange(frame.parts[1].upperBound...)
+object.removeSubrange(..<frame.parts[1].lowerBound)
 
-func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = []) -> Never {
+/// The answer frame (the parts of ``WorkerAnswer/frame(insns:data:json:)``), written part by part.
+/// `manifest` is the manifest's JSON when the answer has a loader (its own
+/// `manifest` text is then not used).
+func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = [], manifest: [UInt8] = []) -> Never {
     let json = (try? encoder.encode(answer)).map(Array.init) ?? []
-    writeAll(1, answer.frame(insns: insns, data: data, json: json))
+    var header = answer.header ?? ""
+    let manifest = answer.manifest == nil ? [] : manifest
+    json.withUnsafeBytes { json in
+        insns.withUnsafeBytes { insns in
+            data.withUnsafeBytes { data in
+                header.withUTF8 { header in
+                    manifest.withUnsafeBytes { manifest in
+                        writeFrame(1, type: WorkerFrame.answer,
+                                   parts: [json, insns, data, UnsafeRawBufferPointer(header), manifest])
+                    }
+                }
+            }
+        }
+    }
     exit(WorkerExit.ok.rawValue)
 }
 
@@ -85,11 +114,11 @@ do {
     phase("building the manifest")
     let manifest = try ManifestBuilder.build(objectName: request.objectName, object: object, loader: loader,
                                              profile: request.profile, summary: summary)
-    let manifestText = String(decoding: try ManifestJSON.encode(manifest), as: UTF8.self)
+    let manifestJSON = try ManifestJSON.encode(manifest)
     phase("answering")
-    answer(WorkerAnswer(header: loader.header, manifest: manifestText,
+    answer(WorkerAnswer(header: loader.header, manifest: "",
                         libbpfLog: loader.libbpfLog.filter { $0.level != .debug }.map(\.text)),
-           insns: loader.insns, data: loader.data)
+           insns: loader.insns, data: loader.data, manifest: manifestJSON)
 } catch let error as GenerationError {
     answer(WorkerAnswer(error: error, libbpfLog: error.libbpfLog))
 } catch {

@@ -1,10 +1,9 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import LskelEngine
 import LskelModel
+import NIOCore
 
 /// `lskel submit`: the remote client for build farms. Same outputs and exit
 /// codes as `lskel gen`, plus 3 when the server stays unavailable after the
@@ -97,21 +96,20 @@ struct SubmitCommand: AsyncParsableCommand {
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
 
         let base = server.hasSuffix("/") ? String(server.dropLast()) : server
-        guard let url = URL(string: "\(base)/v1/loaders?format=tar") else { return .unavailable("bad server URL") }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.timeoutInterval = 120
-        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/x-tar", forHTTPHeaderField: "Accept")
+        var request = HTTPClientRequest(url: "\(base)/v1/loaders?format=tar")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: [UInt8](body)))
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.headers.add(name: "Accept", value: "application/x-tar")
         if let token = token ?? ProcessInfo.processInfo.environment["LSKEL_TOKEN"] {
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
         }
         var lastReason = "no attempt made"
         for attempt in 1...retries {
             do {
-                let (data, response) = try await URLSession.shared.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+                let data = Data(try await response.body.collect(upTo: 1 << 30).readableBytesView)
+                let status = Int(response.status.code)
                 if status == 200 {
                     return write(tar: [UInt8](data), path: path)
                 }
@@ -120,7 +118,7 @@ struct SubmitCommand: AsyncParsableCommand {
                 let kind = (problem?["type"] as? String)?.split(separator: "/").last.map(String.init) ?? "http-\(status)"
                 if status == 503 || status >= 500 || status == 429 {
                     lastReason = "HTTP \(status): \(detail)"
-                    let retryAfter = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init) ?? 0
+                    let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init) ?? 0
                     if attempt < retries { try? await Task.sleep(for: .seconds(max(retryAfter, backoff(attempt)))) }
                     continue
                 }
@@ -128,7 +126,7 @@ struct SubmitCommand: AsyncParsableCommand {
                 for line in (problem?["libbpf_log"] as? [String] ?? []).suffix(20) { message += "\n  \(line)" }
                 return .rejected(message)
             } catch {
-                lastReason = "\(error.localizedDescription)"
+                lastReason = "\(error)"
                 if attempt < retries { try? await Task.sleep(for: .seconds(backoff(attempt))) }
             }
         }

@@ -118,6 +118,11 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 
 /* Test-only hostile actions, run inside the sandbox. Each returns only if the
  * sandbox contained it, with a description of what happened. */
+/* Large blocks from the heap, kept on free (see memory.c). Before the first allocation that matters. */
+void lskel_worker_tune_malloc(void);
+/* Heap made resident before a request arrives (see memory.c). */
+void lskel_worker_prefault_heap(size_t bytes);
+
 int lskel_hostile_read_file(const char *path, char *out, size_t out_len);
 int lskel_hostile_socket(char *out, size_t out_len);
 int lskel_hostile_bpf(char *out, size_t out_len);

@@ -5,6 +5,10 @@
 
 /* pipe2(fds, O_CLOEXEC). */
 int lskel_pipe_cloexec(int fds[2]);
+
+/* fcntl(fd, F_SETPIPE_SZ, bytes): the pipe's capacity (at most
+ * /proc/sys/fs/pipe-max-size); returns the new capacity or -1. */
+int lskel_pipe_grow(int fd, int bytes);
 /* Closes every descriptor from `low` up in the spawned child. */
 int lskel_spawn_closefrom(posix_spawn_file_actions_t *actions, int low);
 
@@ -19,5 +23,7 @@ int lskel_send_with_fds(int sock, const void *data, size_t len, const int *fds, 
 
 /* SHA-256 of data into out (32 bytes). Returns 0, or -1 if libcrypto failed. */
 int lskel_digest_sha256(const void *data, size_t len, unsigned char *out);
+/* SHA-256 over `count` buffers in turn, as if they were one. */
+int lskel_digest_sha256_parts(const void *const *data, const size_t *lens, int count, unsigned char *out);
 
 #endif
