@@ -28,9 +28,46 @@ public enum PrettyJSONEncoder {
         // Without an uppercase letter the conversion changes nothing.
         if !key.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return key }
         if let known = snakeCaseKeys.withLock({ $0[key] }) { return known }
-        let converted = foundationSnakeCase(key)
+        let converted = asciiSnakeCase(key) ?? foundationSnakeCase(key)
         snakeCaseKeys.withLock { $0[key] = converted }
         return converted
+    }
+
+    /// Foundation's conversion for an ASCII key, without asking Foundation (which
+    /// costs an encoder and a decoder per key, a few milliseconds in a fresh
+    /// process): words split where a lowercase letter meets an uppercase one, and
+    /// before the last capital of a run of capitals that a lowercase letter
+    /// follows; lowercased; joined with `_`. nil for other keys. A test holds it
+    /// to Foundation's own.
+    static func asciiSnakeCase(_ key: String) -> String? {
+        let bytes = Array(key.utf8)
+        guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 }) else { return bytes.isEmpty ? key : nil }
+        func isUpper(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
+        func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+        var words: [Range<Int>] = []
+        var wordStart = 0
+        var search = 1
+        while let upper = bytes[search...].firstIndex(where: isUpper) {
+            words.append(wordStart..<upper)
+            guard let lower = bytes[upper...].firstIndex(where: isLower) else {
+                wordStart = upper
+                search = bytes.count
+                break
+            }
+            if lower == upper + 1 {
+                wordStart = upper
+            } else {
+                words.append(upper..<(lower - 1))
+                wordStart = lower - 1
+            }
+            search = lower + 1
+            if search >= bytes.count { break }
+        }
+        words.append(wordStart..<bytes.count)
+        let lowered = words.map { range in
+            String(decoding: bytes[range].map { isUpper($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+        }
+        return lowered.joined(separator: "_")
     }
 
     private struct ProbeKey: CodingKey {
@@ -48,7 +85,7 @@ public enum PrettyJSONEncoder {
         }
     }
 
-    private static func foundationSnakeCase(_ key: String) -> String {
+    static func foundationSnakeCase(_ key: String) -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.withoutEscapingSlashes]

@@ -2,6 +2,7 @@ import Foundation
 import LskelTestSupport
 import Testing
 @testable import LskelEngine
+@testable import LskelModel
 
 /// The manifest's fast encoder writes exactly what Foundation's JSONEncoder writes.
 @Suite("Manifest encoding")
@@ -16,6 +17,21 @@ struct ManifestEncodingTests {
         }
         // And it reads back to the same manifest.
         #expect(try ManifestJSON.decode(fast) == manifest, comment)
+    }
+
+    @Test("snake_case keys are converted exactly as Foundation converts them")
+    func snakeCase() {
+        var random = Fuzzing.generator("snake case", standard: 0x534e_414b)
+        var keys = ["", "a", "A", "insnsSha256", "myURLProperty", "aBC", "ABC", "ABCd", "a1B", "_a_B_", "__x", "x__", "kconfigValues",
+                    "expectedAttachTypeName", "btfTypeCount", "URL", "aURL", "aURLb", "maxEntriesSource", "HTTPStatus2xx"]
+        let alphabet = ["a", "b", "B", "Z", "_", "1", "x", "Q"]
+        for _ in 0..<Fuzzing.iterations(500) {
+            keys.append(random.string(from: alphabet, count: Int.random(in: 0...9, using: &random)))
+        }
+        for key in keys {
+            #expect(PrettyJSONEncoder.asciiSnakeCase(key) == PrettyJSONEncoder.foundationSnakeCase(key), "\(key.debugDescription)")
+        }
+        #expect(PrettyJSONEncoder.asciiSnakeCase("é") == nil)
     }
 
     @Test("every fixture's manifest, with the host profile and with a full request profile")
