@@ -105,6 +105,11 @@ let package = Package(
                 .linkedLibrary("_FoundationCShims"),
             ]
         ),
+        // Verification guests: Debian kernels under qemu, each with the guest agent (deploy/guest).
+        .target(
+            name: "LskelVerify",
+            path: "Sources/LskelVerify"
+        ),
         // The HTTP service: routes, cache, problem details, metrics. Generation only through LskelPool.
         .target(
             name: "LskelServer",
@@ -134,6 +139,7 @@ let package = Package(
             dependencies: [
                 "LskelEngine",
                 "BPFObject",
+                "LskelVerify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

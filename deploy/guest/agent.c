@@ -11,7 +11,10 @@
  *
  * Frames (little-endian u32 lengths):
  *   guest -> host, once:  "LSKR" len release
- *   host -> guest:        "LSKJ" len action ctx_size insns_len data_len object_len insns data object
+ *   host -> guest:        "LSKJ" len action ctx_size insns_len data_len object_len kconfig_len
+ *                         insns data object kconfig
+ * kconfig is the kernel's config text, given to plain libbpf as its open
+ * option (Debian's kernels have no /proc/config.gz and the guest no /boot).
  *   guest -> host:        "LSKA" len json
  * Actions: 0 run; test-only (the host sends them only when told to):
  *   1 spin forever, 2 panic the kernel (sysrq c).
@@ -154,7 +157,7 @@ static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_lis
 
 /* Runs one job in this (forked) process and writes its JSON to `out`. */
 static void run_job(int out, uint32_t ctx_size, const char *insns, uint32_t insns_len, const char *data,
-		    uint32_t data_len, const char *object, uint32_t object_len)
+		    uint32_t data_len, const char *object, uint32_t object_len, const char *kconfig)
 {
 	struct text answer = { 0 };
 	char *log = calloc(1, LOG_BYTES);
@@ -192,7 +195,7 @@ static void run_job(int out, uint32_t ctx_size, const char *insns, uint32_t insn
 	text_json_string(&answer, cut, loader_err ? n : 0);
 
 	libbpf_set_print(capture_libbpf);
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "object");
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "object", .kconfig = kconfig);
 	obj = bpf_object__open_mem(object, object_len, &open_opts);
 	libbpf_err = libbpf_get_error(obj);
 	if (!libbpf_err) {
@@ -240,7 +243,7 @@ int main(void)
 
 	for (;;) {
 		char head[8];
-		uint32_t len, fields[5];
+		uint32_t len, fields[6];
 		char *body;
 		int pipefd[2];
 		pid_t child;
@@ -260,7 +263,7 @@ int main(void)
 			continue;
 		}
 		memcpy(fields, body, sizeof(fields));
-		uint64_t need = (uint64_t)sizeof(fields) + fields[2] + fields[3] + fields[4];
+		uint64_t need = (uint64_t)sizeof(fields) + fields[2] + fields[3] + fields[4] + fields[5];
 		if (need != len) {
 			const char *bad = "{\"error\":\"malformed job frame\"}";
 			send_frame("LSKA", bad, strlen(bad));
@@ -280,8 +283,13 @@ int main(void)
 				write(sysrq, "c", 1);
 			}
 			const char *insns = body + sizeof(fields);
+			char *kconfig = NULL;
+			if (fields[5]) {
+				kconfig = calloc(1, fields[5] + 1);
+				memcpy(kconfig, insns + fields[2] + fields[3] + fields[4], fields[5]);
+			}
 			run_job(pipefd[1], fields[1], insns, fields[2], insns + fields[2], fields[3],
-				insns + fields[2] + fields[3], fields[4]);
+				insns + fields[2] + fields[3], fields[4], kconfig);
 			_exit(0);
 		}
 		close(pipefd[1]);
