@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "LskelServer",
             dependencies: [
-                "LskelModel", "LskelPool",
+                "LskelModel", "LskelPool", "LskelVerify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,6 +189,11 @@ let package = Package(
             ],
             path: "Tests/LskelServerTests",
             exclude: ["webform_test.py"]
+        ),
+        .testTarget(
+            name: "LskelVerifyTests",
+            dependencies: ["LskelVerify", "LskelEngine", "LskelTestSupport"],
+            path: "Tests/LskelVerifyTests"
         ),
         // Runs the built `lskel` (`swift build --build-tests` builds it) rather than
         // depending on the target, whose static link flags would reach the test bundle.

@@ -10,6 +10,7 @@ import NIOCore
 struct BatchRoutes<Context: RequestContext> {
     let service: LoaderService
     let configuration: ServerConfiguration
+    let verification: VerificationService?
 
     func routes() -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -33,8 +34,17 @@ struct BatchRoutes<Context: RequestContext> {
         }
         fields.removeAll { $0.name == "filename" }
         let parameters = try GenerationParameters(fields: fields)
+        try VerificationService.check(parameters.verify, with: verification)
         let format = try LoaderResponses.format(for: request, allowed: [.json, .tar])
         let outcomes = await run(upload.objects, parameters: parameters)
+        var verified: [[UInt8]?] = Array(repeating: nil, count: upload.objects.count)
+        if let verification, !parameters.verify.isEmpty {
+            for (index, (object, outcome)) in zip(upload.objects, outcomes).enumerated() {
+                if case .loader = outcome {
+                    verified[index] = await verification.verify(object, parameters: parameters, series: parameters.verify, service: service)
+                }
+            }
+        }
         switch format {
         case .tar:
             var writer = TarWriter()
@@ -57,7 +67,7 @@ struct BatchRoutes<Context: RequestContext> {
                 switch outcome {
                 case .loader(let loader, let cached):
                     data += ResponseJSON.object(BatchMemberBody(object: object.fileName, status: 200),
-                                                raw: [("result", LoaderResponses.json(loader, cached: cached))])
+                                                raw: [("result", LoaderResponses.json(loader, cached: cached, verification: verified[index]))])
                 case .problem(let problem):
                     data += ResponseJSON.object(BatchMemberBody(object: object.fileName, status: Int(problem.status.code)),
                                                 raw: [("problem", problemJSON(problem))])

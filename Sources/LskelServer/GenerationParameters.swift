@@ -1,3 +1,4 @@
+import Foundation
 import LskelModel
 
 /// The request parameters that choose the skeleton name and the target
@@ -6,8 +7,12 @@ import LskelModel
 public struct GenerationParameters: Sendable {
     public var name: String?
     public var profile = TargetProfile()
+    /// Kernel series to verify the loader on (`verify=6.1,6.18`, repeatable).
+    public var verify: [String] = []
 
-    public static let names: Set<String> = ["name", "kernel_release", "cpus", "kconfig", "max_entries", "page_size", "format", "filename"]
+    public static let names: Set<String> = ["name", "kernel_release", "cpus", "kconfig", "max_entries", "page_size", "format", "filename", "verify"]
+    /// Most series one request verifies on.
+    public static let maxVerify = 8
 
     /// Builds the parameters from name/value pairs; throws a 400 problem naming the bad one.
     public init(fields: [(name: String, value: String)]) throws {
@@ -28,6 +33,15 @@ public struct GenerationParameters: Sendable {
             case "max_entries":
                 let (map, entries) = try Self.checked { try TargetProfile.parseMaxEntries(value) }
                 profile.maxEntries[map] = entries
+            case "verify":
+                for series in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    let text = series.trimmingCharacters(in: .whitespaces)
+                    guard !text.isEmpty, text.count <= 16, text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) else {
+                        throw Self.bad(field, value, "kernel series such as 6.1,6.18")
+                    }
+                    if !verify.contains(text) { verify.append(text) }
+                }
+                guard verify.count <= Self.maxVerify else { throw Self.bad(field, value, "at most \(Self.maxVerify) series") }
             default:
                 continue
             }

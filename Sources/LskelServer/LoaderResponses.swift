@@ -25,6 +25,14 @@ enum LoaderResponses {
         return .json
     }
 
+    /// `6.1=rejected, 6.18=loads`: the verification of an answer that is not JSON, in a header.
+    static func verificationSummary(_ json: [UInt8]) -> String? {
+        guard let entries = try? JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]] else { return nil }
+        return entries.map { entry in
+            "\(entry["kernel"] as? String ?? "?")=\(entry["loader"] as? String ?? (entry["error"] != nil ? "error" : "?"))"
+        }.joined(separator: ", ")
+    }
+
     static func links(_ loader: StoredLoader) -> [String: String] {
         let base = "/v1/loaders/\(loader.key)"
         var links = ["self": base]
@@ -33,12 +41,22 @@ enum LoaderResponses {
     }
 
     /// The JSON form: key, name, manifest, base64 blobs, header text and links (see ``LoaderJSON``).
-    static func json(_ loader: StoredLoader, cached: Bool) -> [UInt8] {
-        let parts = loader.rendered.get { LoaderJSON.render(loader) }
-        return Array(parts.before.readableBytesView) + Array((cached ? "true" : "false").utf8) + Array(parts.after.readableBytesView)
+    static func json(_ loader: StoredLoader, cached: Bool, verification: [UInt8]? = nil) -> [UInt8] {
+        jsonBuffers(loader, cached: cached, verification: verification).flatMap { Array($0.readableBytesView) }
     }
 
-    static func response(_ loader: StoredLoader, format: Format, cached: Bool, request: Request) -> Response {
+    /// The JSON form as buffers shared with the stored loader; a `verification`
+    /// array (already JSON) becomes the first member.
+    static func jsonBuffers(_ loader: StoredLoader, cached: Bool, verification: [UInt8]?) -> [ByteBuffer] {
+        let parts = loader.rendered.get { LoaderJSON.render(loader) }
+        let value = ByteBuffer(string: cached ? "true" : "false")
+        guard let verification else { return [parts.before, value, parts.after] }
+        var before = parts.before
+        before.moveReaderIndex(forwardBy: 1)  // past "{"
+        return [ByteBuffer(bytes: Array(#"{"verification":"#.utf8) + verification + [UInt8(ascii: ",")]), before, value, parts.after]
+    }
+
+    static func response(_ loader: StoredLoader, format: Format, cached: Bool, request: Request, verification: [UInt8]? = nil) -> Response {
         let etag = "\"\(loader.key)-\(format.rawValue)\""
         var headers: HTTPFields = [
             .eTag: etag,
@@ -53,9 +71,7 @@ enum LoaderResponses {
         let download: (contentType: String, suffix: String)?
         switch format {
         case .json:
-            let parts = loader.rendered.get { LoaderJSON.render(loader) }
-            let value = ByteBuffer(string: cached ? "true" : "false")
-            body = ResponseBody(contentsOf: [parts.before, value, parts.after])
+            body = ResponseBody(contentsOf: jsonBuffers(loader, cached: cached, verification: verification))
             download = nil
             headers[.contentType] = "application/json"
         case .header: (body, download) = (ResponseBody(byteBuffer: loader.headerBuffer), ("text/x-c; charset=utf-8", LoaderFile.header.rawValue))
@@ -63,6 +79,9 @@ enum LoaderResponses {
         case .data: (body, download) = (ResponseBody(byteBuffer: loader.dataBuffer), ("application/octet-stream", LoaderFile.data.rawValue))
         case .manifest: (body, download) = (ResponseBody(byteBuffer: loader.manifestBuffer), ("application/json", LoaderFile.manifest.rawValue))
         case .tar: (body, download) = (ResponseBody(byteBuffer: ByteBuffer(bytes: loader.tar)), ("application/x-tar", ".lskel.tar"))
+        }
+        if let verification, format != .json, let summary = Self.verificationSummary(verification) {
+            headers[HTTPField.Name("Lskel-Verification")!] = summary
         }
         if let download {
             headers[.contentType] = download.contentType

@@ -5,6 +5,7 @@ import Hummingbird
 struct LoaderRoutes<Context: RequestContext> {
     let service: LoaderService
     let configuration: ServerConfiguration
+    let verification: VerificationService?
 
     func routes() -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -33,8 +34,13 @@ struct LoaderRoutes<Context: RequestContext> {
             throw Problem(.tooManyObjects, detail: "POST /v1/loaders takes one object; use /v1/batch for several")
         }
         let parameters = try GenerationParameters(fields: upload.fields)
+        try VerificationService.check(parameters.verify, with: verification)
         let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar])
         let (loader, cached) = try await service.loader(for: object, parameters: parameters)
-        return LoaderResponses.response(loader, format: format, cached: cached, request: request)
+        var verified: [UInt8]? = nil
+        if let verification, !parameters.verify.isEmpty {
+            verified = await verification.verify(object, parameters: parameters, series: parameters.verify, service: service)
+        }
+        return LoaderResponses.response(loader, format: format, cached: cached, request: request, verification: verified)
     }
 }

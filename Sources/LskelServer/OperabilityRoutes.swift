@@ -9,6 +9,7 @@ struct OperabilityRoutes<Context: RequestContext> {
     let generator: any LoaderGenerating
     let metrics: ServerMetrics
     let publicDirectory: String
+    let verification: VerificationService?
 
     func routes() -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -23,7 +24,8 @@ struct OperabilityRoutes<Context: RequestContext> {
             let body = ReadyBody(
                 sandbox: .init(level: sandbox.level, layers: sandbox.layers, missing: sandbox.missing, reason: sandbox.failures),
                 pool: .init(warm: stats.warm, busy: stats.busy, queued: stats.queued,
-                            concurrency: ready.concurrency, queueLimit: ready.queueLimit))
+                            concurrency: ready.concurrency, queueLimit: ready.queueLimit),
+                kernels: verification?.kernels.map { .init(series: $0.series, version: $0.release) } ?? [])
             return Self.json(body)
         }
         routes.get("/metrics") { _, _ in

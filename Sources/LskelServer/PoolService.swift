@@ -1,16 +1,22 @@
 import LskelPool
 import ServiceLifecycle
 
-/// Runs with the application: on graceful shutdown the pool stops taking
-/// jobs, the jobs in flight finish, and the store writes what is pending
-/// before the process exits.
+/// Runs with the application: boots the verification guests (if any) so the
+/// first `verify` does not pay for a boot; on graceful shutdown the pool stops
+/// taking jobs, the jobs in flight finish, the guests are stopped, and the store
+/// writes what is pending before the process exits.
 struct PoolService: Service {
     let pool: WorkerPool
     let store: LoaderStore
+    var verification: VerificationService? = nil
 
     func run() async throws {
+        if let verification {
+            Task { await verification.pool.start() }
+        }
         try? await gracefulShutdown()
         await pool.shutdown()
+        verification?.pool.shutdown()
         await store.flush()
     }
 }

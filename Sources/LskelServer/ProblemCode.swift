@@ -28,6 +28,10 @@ public enum ProblemCode: String, CaseIterable, Sendable {
     case notReady = "not-ready"
     case workerFailed = "worker-failed"
     case internalError = "internal"
+    /// `verify` asked of a server started without `--kernels`.
+    case verificationUnavailable = "verification-unavailable"
+    /// `verify` names a kernel series the server does not have.
+    case unknownKernel = "unknown-kernel"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -40,7 +44,7 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .rateLimited: .tooManyRequests
         case .unknownKey, .unknownPart, .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .workerContained: .unprocessableContent
+        case .workerContained, .verificationUnavailable, .unknownKernel: .unprocessableContent
         case .saturated, .shuttingDown, .notReady: .serviceUnavailable
         case .workerFailed, .internalError: .internalServerError
         }
@@ -62,6 +66,8 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .shuttingDown: "Service shutting down"
         case .notReady: "Not ready"
         case .workerFailed, .internalError: "Internal error"
+        case .verificationUnavailable: "Verification unavailable"
+        case .unknownKernel: "Unknown kernel"
         }
     }
 }

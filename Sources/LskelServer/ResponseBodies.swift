@@ -72,7 +72,15 @@ struct ReadyBody: Encodable {
         var queueLimit: Int
     }
 
+    /// A kernel `verify` can name.
+    struct Kernel: Encodable {
+        var series: String
+        var version: String
+    }
+
     var status = "ready"
     var sandbox: Sandbox
     var pool: Pool
+    /// The kernel matrix (empty without `--kernels`).
+    var kernels: [Kernel]
 }

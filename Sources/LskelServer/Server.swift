@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import LskelPool
+import LskelVerify
 
 /// Builds the lskeld application: starts the worker pool (reporting its
 /// sandbox level), opens the store, and wires the routes and middleware.
@@ -25,7 +26,16 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let budget = ConnectionBudget(limit: limits.effectiveMaxConnections())
     let metrics = ServerMetrics(connections: budget)
     let service = LoaderService(generator: pool, store: store, metrics: metrics)
-    let router = buildRouter(configuration: configuration, service: service, metrics: metrics, logger: logger)
+    var verification: VerificationService? = nil
+    if let kernels = configuration.kernels {
+        let matrix = try KernelMatrix(directory: kernels)
+        var guests = GuestPool.Configuration(guestsPerKernel: configuration.verifyPool)
+        guests.allowTestActions = configuration.pool.allowTestHostile
+        verification = VerificationService(pool: try GuestPool(matrix: matrix, configuration: guests), metrics: metrics)
+        logger.info("kernel matrix", metadata: ["kernels": "\(matrix.kernels.map { "\($0.series)=\($0.release)" }.joined(separator: ","))"])
+    }
+    let router = buildRouter(configuration: configuration, service: service, metrics: metrics, logger: logger,
+                             verification: verification)
 
     let maxUpload = configuration.maxUploadBytes
     let tokens = configuration.tokens
@@ -40,7 +50,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             ConnectionGuard(limits: limits, budget: budget),
         ])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lskeld"),
-        services: [PoolService(pool: pool, store: store)],
+        services: [PoolService(pool: pool, store: store, verification: verification)],
         logger: logger
     )
 }
@@ -49,7 +59,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
 /// stores its loaders: lskeld's sandboxed pool and disk store, or (in tests of
 /// the routes alone, `app.test(.router)`) the in-process pipeline.
 public func buildRouter(configuration: ServerConfiguration, service: LoaderService, metrics: ServerMetrics,
-                        logger: Logger) -> Router<BasicRequestContext> {
+                        logger: Logger, verification: VerificationService? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(level: .info))
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
@@ -59,13 +69,13 @@ public func buildRouter(configuration: ServerConfiguration, service: LoaderServi
     // The web form, the OpenAPI description and the JSON schemas.
     router.add(middleware: FileMiddleware(configuration.publicDirectory, searchForIndexHtml: true, logger: logger))
     router.addRoutes(OperabilityRoutes(generator: service.generator, metrics: metrics,
-                                       publicDirectory: configuration.publicDirectory).routes())
+                                       publicDirectory: configuration.publicDirectory, verification: verification).routes())
     // The API: one group, whose middleware every API route runs behind.
     let api = router.group(RouterPath(APIGroup.name))
     if let tokens = configuration.tokens {
         api.add(middleware: TokenMiddleware(tokens: tokens))
     }
-    api.addRoutes(LoaderRoutes(service: service, configuration: configuration).routes())
-    api.addRoutes(BatchRoutes(service: service, configuration: configuration).routes())
+    api.addRoutes(LoaderRoutes(service: service, configuration: configuration, verification: verification).routes())
+    api.addRoutes(BatchRoutes(service: service, configuration: configuration, verification: verification).routes())
     return router
 }

@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var tokens: AccessTokens?
     /// Without tokens, bind to a non-loopback address only when this is set.
     public var allowAnonymous = false
+    /// The kernel matrix (deploy/fetch-kernels DIR, deploy/build-guest DIR), or nil: no `verify`.
+    public var kernels: String?
+    /// Guests kept booted per kernel series.
+    public var verifyPool = 1
 
     /// Whether `host` is a loopback address.
     public var bindsLoopbackOnly: Bool {

@@ -22,6 +22,8 @@ public final class ServerMetrics: Sendable {
     let connectionsEvicted: Counter
     let connectionsRefused: Counter
     let connections: ConnectionBudget
+    /// Guests of the kernel matrix replaced (timed out, died, or ran their share of jobs).
+    let guestRestarts: Gauge
     private let seen = Locked(WorkerPoolStats())
     private let seenConnections = Locked(ConnectionBudget.Counts())
 
@@ -36,6 +38,7 @@ public final class ServerMetrics: Sendable {
             name: "lskeld_generation_seconds",
             buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
             help: "Time to generate one loader in a sandboxed worker")
+        guestRestarts = registry.makeGauge(name: "lskeld_guest_restarts", help: "Verification guests replaced since start")
         cacheHits = registry.makeCounter(name: "lskeld_cache_hits_total", help: "Requests answered from the content-addressed store")
         cacheMisses = registry.makeCounter(name: "lskeld_cache_misses_total", help: "Requests that needed a generation")
         workerSpawns = registry.makeCounter(name: "lskeld_worker_spawns_total", help: "Worker processes forked for jobs")
@@ -67,6 +70,15 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Brings the pool counters up to date (called before each scrape).
+    /// One verification: counted by kernel and result, its time by kernel.
+    func recordVerification(series: String, result: String, seconds: Double) {
+        registry.makeCounter(name: "lskeld_verifications_total", labels: [("kernel", series), ("result", result)],
+                             help: "Loaders run in a kernel of the matrix, by kernel and result").increment()
+        registry.makeValueHistogram(name: "lskeld_verification_seconds", labels: [("kernel", series)],
+                                    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+                                    help: "Time of one verification job in a guest").record(seconds)
+    }
+
     func update(from stats: WorkerPoolStats) {
         let previous = seen.exchange(stats)
         func delta(_ now: Int, _ before: Int) -> Int64 { Int64(max(0, now - before)) }

@@ -130,9 +130,10 @@ final class Guest: @unchecked Sendable {
         // Give a panicking kernel a moment to print and qemu to exit.
         let until = Self.now() + 2
         while !Self.exited(pid) && Self.now() < until { usleep(20_000) }
-        let console = Self.tail(consoleLog)
+        let console = Self.tail(consoleLog, bytes: 64 << 10)
         stop()
         let panic = console.range(of: "Kernel panic").map { String(console[$0.lowerBound...].prefix(200)) }
+            ?? console.range(of: "Oops").map { "kernel oops: " + String(console[$0.lowerBound...].prefix(160)) }
         return .guestDied(series: kernel.series, reason: panic ?? what)
     }
 

@@ -44,6 +44,8 @@ public final class GuestPool: Sendable {
     public let matrix: KernelMatrix
     public let configuration: Configuration
     private let scratch: String
+    /// Where the guests' sockets, consoles and initramfs files are (every qemu command line names it).
+    public var scratchDirectory: String { scratch }
     private let state = Mutex(State())
     private let slots: [String: Slots]
 

@@ -32,6 +32,8 @@ struct Lskeld: AsyncParsableCommand {
     @Option(name: .customLong("disk-cache-bytes"), help: "On-disk store bound.") var diskCacheBytes: Int?
     @Option(name: .customLong("sandbox"), help: "strict: refuse to start without full worker isolation; best-effort: report the level and go on.") var sandbox: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(name: .customLong("kernels"), help: "Kernel matrix for verify= (deploy/fetch-kernels DIR; deploy/build-guest DIR).") var kernels: String?
+    @Option(name: .customLong("verify-pool"), help: "Guests kept booted per kernel series (1).") var verifyPool: Int?
     @Option(name: .customLong("tokens"), help: "File of bearer token hashes (NAME sha256:HEX RATE/s|m|h per line) required on /v1.") var tokens: String?
     @Flag(name: .customLong("allow-anonymous"), help: "Serve a non-loopback address without tokens.") var allowAnonymous = false
     @Option(name: .customLong("read-header-timeout"), help: "Seconds from a request's first byte (or a new connection) to the end of its head (10).")
@@ -76,6 +78,11 @@ struct Lskeld: AsyncParsableCommand {
         if let value = try setting(jobTimeout, "JOB_TIMEOUT") { configuration.pool.wallSeconds = value }
         if let value = try setting(memoryCacheBytes, "MEMORY_CACHE_BYTES") { configuration.memoryCacheBytes = value }
         if let value = try setting(diskCacheBytes, "DISK_CACHE_BYTES") { configuration.diskCacheBytes = value }
+        if let value = setting(kernels, "KERNELS") { configuration.kernels = value }
+        if let value = try setting(verifyPool, "VERIFY_POOL") {
+            guard value >= 1 else { throw ValidationError("--verify-pool must be at least 1") }
+            configuration.verifyPool = value
+        }
         if let value = try setting(readHeaderTimeout, "READ_HEADER_TIMEOUT") { configuration.connections.readHeaderSeconds = value }
         if let value = try setting(readBodyTimeout, "READ_BODY_TIMEOUT") { configuration.connections.readBodySeconds = value }
         if let value = try setting(idleTimeout, "IDLE_TIMEOUT") { configuration.connections.idleSeconds = value }

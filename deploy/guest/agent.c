@@ -13,8 +13,9 @@
  *   guest -> host, once:  "LSKR" len release
  *   host -> guest:        "LSKJ" len action ctx_size insns_len data_len object_len kconfig_len
  *                         insns data object kconfig
- * kconfig is the kernel's config text, given to plain libbpf as its open
- * option (Debian's kernels have no /proc/config.gz and the guest no /boot).
+ * kconfig is the kernel's config text, written to /boot/config-RELEASE where
+ * plain libbpf looks for it on a Debian system (Debian's kernels have no
+ * /proc/config.gz).
  *   guest -> host:        "LSKA" len json
  * Actions: 0 run; test-only (the host sends them only when told to):
  *   1 spin forever, 2 panic the kernel (sysrq c).
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -195,7 +197,19 @@ static void run_job(int out, uint32_t ctx_size, const char *insns, uint32_t insn
 	text_json_string(&answer, cut, loader_err ? n : 0);
 
 	libbpf_set_print(capture_libbpf);
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "object", .kconfig = kconfig);
+	if (kconfig) {
+		struct utsname name;
+		char path[128];
+		uname(&name);
+		mkdir("/boot", 0755);
+		snprintf(path, sizeof(path), "/boot/config-%s", name.release);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			write_all(fd, kconfig, strlen(kconfig));
+			close(fd);
+		}
+	}
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "object");
 	obj = bpf_object__open_mem(object, object_len, &open_opts);
 	libbpf_err = libbpf_get_error(obj);
 	if (!libbpf_err) {
