@@ -82,7 +82,39 @@ function formData() {
   for (const line of $("max_entries").value.split("\n")) {
     if (line.trim()) data.append("max_entries", line.trim());
   }
+  const verify = checkedKernels();
+  if (verify) data.append("verify", verify);
   return data;
+}
+
+/** The kernels ticked in the verify list, comma-separated ("" for none). */
+function checkedKernels() {
+  return [...document.querySelectorAll("#verify-kernels input:checked")].map((box) => box.value).join(",");
+}
+
+/** One checkbox per kernel the server has (/readyz), or a note that it has none. */
+async function loadKernels() {
+  const box = $("verify-kernels");
+  try {
+    const ready = await (await fetch("/readyz")).json();
+    const kernels = ready.kernels || [];
+    if (!kernels.length) {
+      box.replaceChildren(text("p", "This server has no kernels to verify on (lskeld --kernels)."));
+      return;
+    }
+    box.replaceChildren(...kernels.map((kernel) => {
+      const label = document.createElement("label");
+      label.className = "check";
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.name = "verify";
+      input.value = kernel.series;
+      label.append(input, ` ${kernel.series} (${kernel.version})`);
+      return label;
+    }));
+  } catch {
+    box.replaceChildren(text("p", "The server's kernels could not be listed."));
+  }
 }
 
 function curlCommand(file) {
@@ -93,6 +125,7 @@ function curlCommand(file) {
   }
   if ($("kconfig").files[0]) parts.push("-F", `kconfig=@${$("kconfig").files[0].name}`);
   for (const line of $("max_entries").value.split("\n")) if (line.trim()) parts.push("-F", `max_entries=${line.trim()}`);
+  if (checkedKernels()) parts.push("-F", `verify=${checkedKernels()}`);
   parts.push(`'${location.origin}/v1/loaders?format=tar'`, "-o", "loader.tar");
   return parts.map((p) => (p.startsWith("'") || !/[\s'"$`\\]/.test(p) ? p : `'${p.replace(/'/g, "'\\''")}'`)).join(" ");
 }
@@ -134,6 +167,10 @@ function render(response, curl) {
   $("error").hidden = true;
   $("result").hidden = false;
   $("result-title").textContent = `Loader ${response.name}`;
+  const verification = response.verification || [];
+  $("verification-box").hidden = verification.length === 0;
+  fill("verification", verification.map((entry) => row([entry.kernel, entry.version, entry.loader || "error",
+    entry.libbpf || "-", entry.reason || entry.error || ""], entry.loader === "loads" ? "" : "rejected")));
 
   const object = manifest.object, loader = manifest.loader;
   const summary = [
@@ -225,6 +262,7 @@ async function copyCurl() {
 document.addEventListener("DOMContentLoaded", () => {
   setupDrop();
   $("generate").addEventListener("submit", submit);
+  loadKernels();
   $("reloc-program").addEventListener("change", renderRelocations);
   $("reloc-kind").addEventListener("change", renderRelocations);
   $("copy-curl").addEventListener("click", copyCurl);

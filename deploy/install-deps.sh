@@ -9,6 +9,7 @@ packages=(
   python3 python3-jsonschema python3-venv curl               # tests: schema validation, CI tools, HTTP client
   chromium chromium-driver python3-selenium                  # tests: the web form in a real browser
   systemd                                                    # CI: systemd-analyze verify of the unit
+  qemu-system-x86 busybox-static cpio                        # tests: the kernel matrix's guests
 )
 missing=()
 for package in "${packages[@]}"; do
