@@ -160,6 +160,7 @@ let package = Package(
             name: "lskel-bench",
             dependencies: [
                 "LskelEngine",
+                "LskelVerify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/lskel-bench"

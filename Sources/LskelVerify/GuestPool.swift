@@ -39,6 +39,8 @@ public final class GuestPool: Sendable {
         public var restarts = 0
         public var bootSeconds: [String: Double] = [:]
         public var accel = ""
+        /// What the KVM probe boot found where /dev/kvm exists ("" where it was not tried or worked).
+        public var kvmProbe = ""
     }
 
     public let matrix: KernelMatrix
@@ -177,17 +179,22 @@ public final class GuestPool: Sendable {
         if !counted { slot?.lock.withLock { $0.booted += 1 } }
         let accel = state.withLock { $0.accel }
         let start = Guest.now()
-        let result: Swift.Result<Guest, VerifyError> = await Self.onThread { [matrix, scratch, configuration] in
+        let (result, kvmFailure): (Swift.Result<Guest, VerifyError>, String?) = await Self.onThread { [matrix, scratch, configuration] in
+            var kvmFailure: String? = nil
             do throws(VerifyError) {
-                if accel == nil || accel == .kvm, access("/dev/kvm", R_OK | W_OK) == 0,
-                   let guest = try? Guest.boot(kernel, guestImage: matrix.guestImage, accel: .kvm, scratch: scratch,
-                                               bootSeconds: min(30, configuration.bootSeconds)) {
-                    return .success(guest)
+                if accel == nil || accel == .kvm, access("/dev/kvm", R_OK | W_OK) == 0 {
+                    do throws(VerifyError) {
+                        return (.success(try Guest.boot(kernel, guestImage: matrix.guestImage, accel: .kvm, scratch: scratch,
+                                                        bootSeconds: min(30, configuration.bootSeconds))), nil)
+                    } catch {
+                        kvmFailure = "\(error)"
+                    }
                 }
-                return .success(try Guest.boot(kernel, guestImage: matrix.guestImage, accel: .tcg, scratch: scratch,
-                                               bootSeconds: configuration.bootSeconds))
-            } catch { return .failure(error) }
+                return (.success(try Guest.boot(kernel, guestImage: matrix.guestImage, accel: .tcg, scratch: scratch,
+                                                bootSeconds: configuration.bootSeconds)), kvmFailure)
+            } catch { return (.failure(error), kvmFailure) }
         }
+        if let kvmFailure { state.withLock { $0.stats.kvmProbe = "KVM failed, TCG used: " + kvmFailure } }
         switch result {
         case .success(let guest):
             state.withLock { state in

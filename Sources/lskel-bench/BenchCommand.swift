@@ -40,6 +40,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-wait"), help: "Seconds to wait before counting the idle connections (past lskeld's --read-header-timeout).")
     var idleWait = 12.0
 
+    @Option(name: .customLong("kernels"), help: "Also measure the kernel matrix in this directory (deploy/fetch-kernels; deploy/build-guest).")
+    var kernels: String?
+
+    @Option(name: .customLong("verify-jobs"), help: "Verifications per kernel for --kernels.")
+    var verifyJobs = 20
+
     @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
     var json = false
 
@@ -146,6 +152,11 @@ struct BenchCommand: AsyncParsableCommand {
             report.idleClients = try IdleClients(host: hostName, port: UInt16(port)).run(count: idleClients, waitSeconds: idleWait)
         }
         if let pid = started.pid { report.serverPeakRSSKiB = Spawn.peakRSS(pid: pid) }
+        if let kernels {
+            let realistic = objects.filter { ($0 as NSString).lastPathComponent.hasPrefix("rt_") }
+            report.kernels = try await KernelBench(directory: kernels, objects: Array((realistic.isEmpty ? objects : realistic).prefix(8)),
+                                                   jobsPerKernel: verifyJobs).run()
+        }
 
         if json {
             let encoder = JSONEncoder()
@@ -154,6 +165,7 @@ struct BenchCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
         } else {
             print(report.table, terminator: "")
+            if let kernels = report.kernels { print(KernelBench.table(kernels), terminator: "") }
         }
     }
 

@@ -244,6 +244,8 @@ struct BenchReport: Codable {
     var adversarialMultipartMs: Double?
     var adversarialMultipartStatus: Int?
     var idleClients: IdleClients.Result?
+    /// The kernel matrix (with --kernels).
+    var kernels: KernelBench.Result?
     /// bpftool run two at a time over the objects (the machine's two cores), objects per second.
     var bpftoolPairPerSecond: Double?
 
