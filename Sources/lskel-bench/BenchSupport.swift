@@ -123,6 +123,28 @@ struct HTTPLoad {
 
     /// Sends `requests` GETs of `paths` (in turn) over `concurrency` connections: cache hits by key, no upload.
     func get(paths: [(object: String, path: String)], requests: Int, concurrency: Int) throws -> Result {
+        drive(requests: requests, concurrency: concurrency) { connection, index in
+            let target = paths[index % paths.count]
+            let status = (try? connection.send(method: "GET", path: target.path, body: [], contentType: "text/plain")) ?? 0
+            return (target.object, status)
+        }
+    }
+
+    /// Sends `requests` POSTs spread over `concurrency` connections; `skeleton(i)` names request i.
+    func run(requests: Int, concurrency: Int, skeleton: @escaping @Sendable (Int) -> String) throws -> Result {
+        drive(requests: requests, concurrency: concurrency) { [payloads, query] connection, index in
+            let payload = payloads[index % payloads.count]
+            let path = "/v1/loaders?name=\(skeleton(index))&filename=\(payload.name)&format=header\(query)"
+            let status = (try? connection.send(method: "POST", path: path, body: payload.bytes,
+                                               contentType: "application/octet-stream")) ?? 0
+            return (payload.name, status)
+        }
+    }
+
+    /// `requests` requests over `concurrency` keep-alive connections, one thread each; `send`
+    /// makes request i and says which object it was for and its status.
+    private func drive(requests: Int, concurrency: Int,
+                       send: @escaping @Sendable (BenchConnection, Int) -> (object: String, status: Int)) -> Result {
         let next = Counter()
         let latencies = Collector()
         let start = Spawn.now()
@@ -130,38 +152,9 @@ struct HTTPLoad {
             Thread { [host, port] in
                 let connection = BenchConnection(host: host, port: port)
                 while let index = next.take(limit: requests) {
-                    let target = paths[index % paths.count]
                     let begin = Spawn.now()
-                    let status = (try? connection.send(method: "GET", path: target.path, body: [], contentType: "text/plain")) ?? 0
-                    latencies.add(Spawn.now() - begin, ok: status == 200, key: target.object)
-                }
-                latencies.done()
-            }
-        }
-        threads.forEach { $0.start() }
-        latencies.wait(for: concurrency)
-        let elapsed = Spawn.now() - start
-        let values = latencies.values
-        return Result(requests: requests, seconds: elapsed, perSecond: Double(requests) / elapsed,
-                      p50Ms: percentile(values, 0.5) * 1000, p99Ms: percentile(values, 0.99) * 1000, errors: latencies.errors,
-                      p50MsByObject: latencies.valuesByKey.mapValues { percentile($0, 0.5) * 1000 })
-    }
-
-    /// Sends `requests` POSTs spread over `concurrency` connections; `skeleton(i)` names request i.
-    func run(requests: Int, concurrency: Int, skeleton: @escaping @Sendable (Int) -> String) throws -> Result {
-        let next = Counter()
-        let latencies = Collector()
-        let start = Spawn.now()
-        let threads = (0..<concurrency).map { _ in
-            Thread { [payloads, host, port, query] in
-                let connection = BenchConnection(host: host, port: port)
-                while let index = next.take(limit: requests) {
-                    let payload = payloads[index % payloads.count]
-                    let path = "/v1/loaders?name=\(skeleton(index))&filename=\(payload.name)&format=header\(query)"
-                    let begin = Spawn.now()
-                    let status = (try? connection.send(method: "POST", path: path, body: payload.bytes,
-                                                       contentType: "application/octet-stream")) ?? 0
-                    latencies.add(Spawn.now() - begin, ok: status == 200, key: payload.name)
+                    let (object, status) = send(connection, index)
+                    latencies.add(Spawn.now() - begin, ok: status == 200, key: object)
                 }
                 latencies.done()
             }
