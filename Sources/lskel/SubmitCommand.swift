@@ -57,9 +57,11 @@ struct SubmitCommand: AsyncParsableCommand {
         let profile = try profileOptions.profile()
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         var rejected = false, unavailable = false
+        let client = Self.makeClient()
+        defer { _ = client.shutdown() }
         for path in objects {
             guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-            switch await submit(path: path, object: [UInt8](bytes), profile: profile) {
+            switch await submit(path: path, object: [UInt8](bytes), profile: profile, client: client) {
             case .written:
                 break
             case .rejected(let reason):
@@ -84,7 +86,16 @@ struct SubmitCommand: AsyncParsableCommand {
         return fields
     }
 
-    func submit(path: String, object: [UInt8], profile: TargetProfile) async -> Outcome {
+    /// The HTTP client. This command retries (with backoff and Retry-After) itself: the
+    /// client's own retrying of a refused connection would hold each attempt until its timeout.
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    func submit(path: String, object: [UInt8], profile: TargetProfile, client: HTTPClient) async -> Outcome {
         let fileName = (path as NSString).lastPathComponent
         let boundary = "lskel-\(UUID().uuidString)"
         var body = Data()
@@ -107,7 +118,7 @@ struct SubmitCommand: AsyncParsableCommand {
         var lastReason = "no attempt made"
         for attempt in 1...retries {
             do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+                let response = try await client.execute(request, timeout: .seconds(120))
                 let data = Data(try await response.body.collect(upTo: 1 << 30).readableBytesView)
                 let status = Int(response.status.code)
                 if status == 200 {
