@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   libbpf-dev libelf-dev zlib1g-dev libssl-dev libseccomp-dev  # build
-  bpftool clang util-linux gcc libc6-dev                     # tests: reference tool, fixtures, namespaces, drivers
+  bpftool clang util-linux gcc libc6-dev make                # tests: reference tool, fixtures, namespaces, drivers, Makefiles
   python3 python3-jsonschema python3-venv curl               # tests: schema validation, CI tools, HTTP client
   chromium chromium-driver python3-selenium                  # tests: the web form in a real browser
   systemd                                                    # CI: systemd-analyze verify of the unit

@@ -8,6 +8,11 @@ func runAsync(_ command: some AsyncParsableCommand) async throws {
     try await command.run()
 }
 
+// Invoked as bpftool (a symlink) or as `lskel bpftool ...`: bpftool's command line.
+if let bpftoolArguments = BpftoolFrontEnd.arguments(CommandLine.arguments) {
+    exit(await BpftoolFrontEnd.run(bpftoolArguments))
+}
+
 do {
     var command = try LskelCommand.parseAsRoot()
     if let asyncCommand = command as? any AsyncParsableCommand {
