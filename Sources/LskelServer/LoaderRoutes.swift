@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// `POST /v1/loaders`, `GET /v1/loaders/{key}` and `GET /v1/loaders/{key}/{part}`
 /// (added to the `/v1` group, which carries the API's middleware).
@@ -11,6 +12,12 @@ struct LoaderRoutes<Context: RequestContext> {
         let routes = RouteCollection(context: Context.self)
         routes.post("loaders") { request, context in
             try await create(request)
+        }
+        routes.get("info") { _, _ in
+            let body = InfoBody(generatorVersion: LoaderService.generatorVersion, maxUploadBytes: configuration.maxUploadBytes,
+                                maxBatchObjects: configuration.maxBatchObjects)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: ResponseJSON.encode(body))))
         }
         routes.get("loaders/:key") { request, context in
             let loader = try await service.stored(try context.parameters.require("key"))

@@ -1,4 +1,5 @@
 import Foundation
+import LskelModel
 
 /// The service's JSON answers as Codable types, encoded one way (sorted,
 /// snake_case keys, unescaped slashes). JSON the service already holds (a
@@ -48,6 +49,20 @@ struct LoaderBody: Encodable {
 struct BatchMemberBody: Encodable {
     var object: String
     var status: Int
+}
+
+/// `GET /v1/info`: what a client needs to compute a loader's key itself and
+/// ask for it before uploading the object.
+struct InfoBody: Encodable {
+    struct Key: Encodable {
+        var algorithm = "sha256"
+        var recipe = LoaderKey.recipe
+    }
+
+    var generatorVersion: String
+    var key = Key()
+    var maxUploadBytes: Int
+    var maxBatchObjects: Int
 }
 
 /// `/healthz`.

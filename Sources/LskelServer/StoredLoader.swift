@@ -80,25 +80,14 @@ public struct StoredLoader: Sendable {
         var libbpfLog: [String]?
     }
 
-    /// The content address: SHA-256 over the generator version, the skeleton
-    /// name, the profile (canonical JSON) and the object bytes, each length-prefixed.
     /// Whether `text` has the form of a key: 64 lowercase hex digits.
     public static func isKey(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
+    /// The content address (see ``LoaderKey``).
     public static func key(object: [UInt8], name: String, profile: TargetProfile, generatorVersion: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let profileJSON = (try? encoder.encode(profile)).map(Array.init) ?? []
-        // Each field after its length, hashed in place: the object is not copied.
-        var parts: [[UInt8]] = []
-        for field in [Array(generatorVersion.utf8), Array(name.utf8), profileJSON, object] {
-            var length = UInt64(field.count).littleEndian
-            parts.append(withUnsafeBytes(of: &length) { Array($0) })
-            parts.append(field)
-        }
-        return SHA256.hex(parts: parts)
+        LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: generatorVersion)
     }
 
     /// The tar of the four files: `x.lskel.h`, `x.insns.bin`, `x.data.bin`, `x.manifest.json`.

@@ -59,21 +59,60 @@ struct SubmitCommand: AsyncParsableCommand {
         var rejected = false, unavailable = false
         let client = Self.makeClient()
         defer { _ = client.shutdown() }
+        // Upload only on a miss: with the server's generator version, the key is computed here
+        // and the loader asked for by key first.
+        let generatorVersion = await Self.generatorVersion(server: base, token: bearer, client: client)
+        var summary = (hits: 0, generated: 0, refused: 0, uploadedBytes: 0)
         for path in objects {
             guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-            switch await submit(path: path, object: [UInt8](bytes), profile: profile, client: client) {
+            let object = [UInt8](bytes)
+            if let generatorVersion, let name = try? name ?? SkeletonName.fromFileName((path as NSString).lastPathComponent) {
+                let key = LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: generatorVersion)
+                if let tar = await Self.stored(key: key, server: base, token: bearer, client: client), case .written = write(tar: tar, path: path) {
+                    summary.hits += 1
+                    continue
+                }
+            }
+            let outcome = await submit(path: path, object: object, profile: profile, client: client)
+            summary.uploadedBytes += object.count
+            switch outcome {
             case .written:
-                break
+                summary.generated += 1
             case .rejected(let reason):
                 rejected = true
+                summary.refused += 1
                 FileHandle.standardError.write(Data("lskel: \(path): \(reason)\n".utf8))
             case .unavailable(let reason):
                 unavailable = true
                 FileHandle.standardError.write(Data("lskel: \(path): server unavailable: \(reason)\n".utf8))
             }
         }
+        FileHandle.standardError.write(Data("lskel submit: \(objects.count) objects: \(summary.hits) from the server's store, \(summary.generated) generated, \(summary.refused) refused; \(summary.uploadedBytes) bytes uploaded\n".utf8))
         if unavailable { throw ExitCode(3) }
         if rejected { throw ExitCode(1) }
+    }
+
+    var base: String { server.hasSuffix("/") ? String(server.dropLast()) : server }
+    var bearer: String? { token ?? ProcessInfo.processInfo.environment["LSKEL_TOKEN"] }
+
+    /// The server's generator version from `GET /v1/info`, or nil (an older server: every object is uploaded).
+    static func generatorVersion(server: String, token: String?, client: HTTPClient) async -> String? {
+        var request = HTTPClientRequest(url: server + "/v1/info")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        guard let response = try? await client.execute(request, timeout: .seconds(30)), response.status.code == 200,
+              let body = try? await response.body.collect(upTo: 1 << 20),
+              let info = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+        else { return nil }
+        return info["generator_version"] as? String
+    }
+
+    /// The stored loader's tar by key, or nil when the server does not hold it.
+    static func stored(key: String, server: String, token: String?, client: HTTPClient) async -> [UInt8]? {
+        var request = HTTPClientRequest(url: server + "/v1/loaders/\(key)?format=tar")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        guard let response = try? await client.execute(request, timeout: .seconds(120)), response.status.code == 200,
+              let body = try? await response.body.collect(upTo: 1 << 30) else { return nil }
+        return Array(body.readableBytesView)
     }
 
     /// Multipart form fields for the profile.

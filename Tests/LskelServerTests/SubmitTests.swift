@@ -25,6 +25,18 @@ struct SubmitTests {
                 let b = try Data(contentsOf: URL(fileURLWithPath: "\(remote)/\(file)"))
                 #expect(a == b, "\(file) differs between lskel gen and lskel submit")
             }
+            let uploaded = objects.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }.reduce(0, +)
+            #expect(submitted.stderrText.contains("0 from the server's store, 3 generated, 0 refused; \(uploaded) bytes uploaded"),
+                    "\(submitted.stderrText)")
+            // A rebuild: every key is asked for first, and nothing is uploaded; the same files.
+            let again = NSTemporaryDirectory() + "lskel-submit-\(UUID().uuidString)"
+            let rebuilt = try await CLI.runDetached(["submit"] + objects + ["--server", "http://127.0.0.1:\(port)", "--out-dir", again] + flags)
+            #expect(rebuilt.status == 0, "\(rebuilt.stderrText)")
+            #expect(rebuilt.stderrText.contains("3 from the server's store, 0 generated, 0 refused; 0 bytes uploaded"), "\(rebuilt.stderrText)")
+            for file in files {
+                #expect(try Data(contentsOf: URL(fileURLWithPath: "\(again)/\(file)")) == Data(contentsOf: URL(fileURLWithPath: "\(local)/\(file)")),
+                        "\(file) differs after a rebuild from the store")
+            }
             // A rejected object: exit 1 with the server's reason; the others are still written.
             let mixed = NSTemporaryDirectory() + "lskel-submit-\(UUID().uuidString)"
             let rejected = try await CLI.runDetached(["submit", try Fixtures.object("struct_ops"), objects[0], "--server", "http://127.0.0.1:\(port)",
