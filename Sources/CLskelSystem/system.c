@@ -13,6 +13,32 @@ int lskel_pipe_cloexec(int fds[2])
 	return pipe2(fds, O_CLOEXEC);
 }
 
+#include <signal.h>
+#include <sys/prctl.h>
+
+pid_t lskel_spawn_bound(const char *path, char *const argv[], int stdout_fd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	/* The child ends with its parent, even one killed outright. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+	int null_fd = open("/dev/null", O_RDONLY);
+	if (null_fd >= 0) {
+		dup2(null_fd, 0);
+		close(null_fd);
+	}
+	if (stdout_fd >= 0) {
+		dup2(stdout_fd, 1);
+		dup2(stdout_fd, 2);
+	}
+	execv(path, argv);
+	_exit(127);
+}
+
 int lskel_pipe_grow(int fd, int bytes)
 {
 	return fcntl(fd, F_SETPIPE_SZ, bytes);

@@ -58,18 +58,13 @@ final class Guest: @unchecked Sendable {
                          "-device", "virtio-serial-pci",
                          "-chardev", "socket,id=agent,path=\(socketPath),server=on,wait=off",
                          "-device", "virtserialport,chardev=agent,name=lskel"]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, console + ".qemu", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         files.append(console + ".qemu")
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        guard posix_spawn(&pid, qemu, &actions, nil, argv, environ) == 0 else {
-            throw .bootFailed(series: kernel.series, reason: "cannot start qemu: \(String(cString: strerror(errno)))")
+        let output = open(console + ".qemu", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // qemu ends with this process (PR_SET_PDEATHSIG), so no guest outlives a killed lskeld.
+        let (pid, spawnError) = BoundSpawner.shared.spawn(qemu, arguments, output: output)
+        if output >= 0 { close(output) }
+        guard pid > 0 else {
+            throw .bootFailed(series: kernel.series, reason: "cannot start qemu: \(String(cString: strerror(spawnError)))")
         }
         let deadline = now() + bootSeconds
         func failed(_ why: String) -> VerifyError {

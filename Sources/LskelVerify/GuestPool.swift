@@ -54,6 +54,8 @@ public final class GuestPool: Sendable {
     struct State {
         var stats = Stats()
         var accel: Guest.Accel? = nil
+        /// After ``shutdown()``: a guest that finishes booting or its job is stopped, not kept.
+        var closed = false
     }
 
     /// Idle guests of one series and the callers waiting for one.
@@ -122,6 +124,7 @@ public final class GuestPool: Sendable {
 
     /// Stops every guest.
     public func shutdown() {
+        state.withLock { $0.closed = true }
         for slot in slots.values {
             let idle = slot.lock.withLock { state -> [Guest] in
                 defer { state.idle = [] }
@@ -211,7 +214,10 @@ public final class GuestPool: Sendable {
     }
 
     private func release(_ guest: Guest) {
-        guard let slot = slots[guest.kernel.series] else { return }
+        guard let slot = slots[guest.kernel.series], !state.withLock({ $0.closed }) else {
+            guest.stop()
+            return
+        }
         let waiter: CheckedContinuation<Guest?, Never>? = slot.lock.withLock { state in
             if !state.waiters.isEmpty { return state.waiters.removeFirst() }
             state.idle.append(guest)

@@ -6,6 +6,11 @@
 /* pipe2(fds, O_CLOEXEC). */
 int lskel_pipe_cloexec(int fds[2]);
 
+/* fork + exec of `path` with `argv`, stdin from /dev/null, stdout and stderr to
+ * `stdout_fd` (if >= 0), and PR_SET_PDEATHSIG so the child is killed when this
+ * process ends, however it ends. Returns the child's pid, or -1. */
+pid_t lskel_spawn_bound(const char *path, char *const argv[], int stdout_fd);
+
 /* fcntl(fd, F_SETPIPE_SZ, bytes): the pipe's capacity (at most
  * /proc/sys/fs/pipe-max-size); returns the new capacity or -1. */
 int lskel_pipe_grow(int fd, int bytes);
@@ -13,6 +18,7 @@ int lskel_pipe_grow(int fd, int bytes);
 int lskel_spawn_closefrom(posix_spawn_file_actions_t *actions, int low);
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC). */
