@@ -33,6 +33,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("retries"), help: "Attempts per object while the server is unavailable.")
     var retries: Int = 5
 
+    @Option(name: .customLong("jobs"), help: "Objects sent at once.")
+    var jobs: Int = 4
+
     @Option(name: .customLong("token"), help: "Bearer token (or LSKEL_TOKEN).")
     var token: String?
 
@@ -44,6 +47,7 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         if name != nil && objects.count > 1 { throw ValidationError("--name names one skeleton; give one object with it") }
         if retries < 1 { throw ValidationError("--retries must be at least 1") }
+        if jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be 1 to 256") }
         if profileOptions.host { throw ValidationError("--host describes this machine; give the target's values to a server explicitly") }
     }
 
@@ -63,33 +67,69 @@ struct SubmitCommand: AsyncParsableCommand {
         // and the loader asked for by key first.
         let generatorVersion = await Self.generatorVersion(server: base, token: bearer, client: client)
         var summary = (hits: 0, generated: 0, refused: 0, uploadedBytes: 0)
-        for path in objects {
-            guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-            let object = [UInt8](bytes)
-            if let generatorVersion, let name = try? name ?? SkeletonName.fromFileName((path as NSString).lastPathComponent) {
-                let key = LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: generatorVersion)
-                if let tar = await Self.stored(key: key, server: base, token: bearer, client: client), case .written = write(tar: tar, path: path) {
-                    summary.hits += 1
-                    continue
-                }
+        // Up to --jobs objects at once, results reported in the order they finish.
+        let progress = isatty(2) == 1 && objects.count > 1
+        var done = 0
+        try await withThrowingTaskGroup(of: (String, Step).self) { group in
+            var next = 0
+            func addNext() throws {
+                guard next < objects.count else { return }
+                let path = objects[next]
+                next += 1
+                guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+                group.addTask { (path, await self.step(path: path, object: [UInt8](bytes), profile: profile,
+                                                       generatorVersion: generatorVersion, client: client)) }
             }
-            let outcome = await submit(path: path, object: object, profile: profile, client: client)
-            summary.uploadedBytes += object.count
-            switch outcome {
-            case .written:
-                summary.generated += 1
-            case .rejected(let reason):
-                rejected = true
-                summary.refused += 1
-                FileHandle.standardError.write(Data("lskel: \(path): \(reason)\n".utf8))
-            case .unavailable(let reason):
-                unavailable = true
-                FileHandle.standardError.write(Data("lskel: \(path): server unavailable: \(reason)\n".utf8))
+            for _ in 0..<min(jobs, objects.count) { try addNext() }
+            while let (path, step) = try await group.next() {
+                done += 1
+                if progress { FileHandle.standardError.write(Data("\r\u{1B}[K[\(done)/\(objects.count)] \(path)".utf8)) }
+                switch step {
+                case .hit: summary.hits += 1
+                case .generated(let uploaded):
+                    summary.generated += 1
+                    summary.uploadedBytes += uploaded
+                case .rejected(let reason, let uploaded):
+                    rejected = true
+                    summary.refused += 1
+                    summary.uploadedBytes += uploaded
+                    if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    FileHandle.standardError.write(Data("lskel: \(path): \(reason)\n".utf8))
+                case .unavailable(let reason):
+                    unavailable = true
+                    if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    FileHandle.standardError.write(Data("lskel: \(path): server unavailable: \(reason)\n".utf8))
+                }
+                try addNext()
             }
         }
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         FileHandle.standardError.write(Data("lskel submit: \(objects.count) objects: \(summary.hits) from the server's store, \(summary.generated) generated, \(summary.refused) refused; \(summary.uploadedBytes) bytes uploaded\n".utf8))
         if unavailable { throw ExitCode(3) }
         if rejected { throw ExitCode(1) }
+    }
+
+    /// What became of one object.
+    enum Step: Sendable {
+        case hit
+        case generated(uploadedBytes: Int)
+        case rejected(String, uploadedBytes: Int)
+        case unavailable(String)
+    }
+
+    /// One object: by key from the server's store where it has it, else uploaded.
+    func step(path: String, object: [UInt8], profile: TargetProfile, generatorVersion: String?, client: HTTPClient) async -> Step {
+        if let generatorVersion, let name = try? name ?? SkeletonName.fromFileName((path as NSString).lastPathComponent) {
+            let key = LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: generatorVersion)
+            if let tar = await Self.stored(key: key, server: base, token: bearer, client: client), case .written = write(tar: tar, path: path) {
+                return .hit
+            }
+        }
+        switch await submit(path: path, object: object, profile: profile, client: client) {
+        case .written: return .generated(uploadedBytes: object.count)
+        case .rejected(let reason): return .rejected(reason, uploadedBytes: object.count)
+        case .unavailable(let reason): return .unavailable(reason)
+        }
     }
 
     var base: String { server.hasSuffix("/") ? String(server.dropLast()) : server }
