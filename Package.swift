@@ -108,7 +108,7 @@ let package = Package(
         // Verification guests: Debian kernels under qemu, each with the guest agent (deploy/guest).
         .target(
             name: "LskelVerify",
-            dependencies: ["CLskelSystem"],
+            dependencies: ["CLskelSystem", "LskelModel"],
             path: "Sources/LskelVerify"
         ),
         // The HTTP service: routes, cache, problem details, metrics. Generation only through LskelPool.

@@ -69,11 +69,8 @@ public final class VerificationService: Sendable {
     private func entry(_ object: UploadedObject, parameters: GenerationParameters, series: String, service: LoaderService) async -> [UInt8] {
         guard let kernel = pool.matrix.kernel(series) else { return ResponseJSON.encode(Entry(kernel: series, version: "", profile: "", error: "unknown kernel")) }
         var own = parameters
-        let perKernel = parameters.profile.kernelRelease == nil && parameters.profile.kconfig == nil
-        if perKernel {
-            own.profile.kernelRelease = kernel.release
-            own.profile.kconfig = kernel.config
-        }
+        let perKernel: Bool
+        (own.profile, perKernel) = kernel.profile(for: parameters.profile)
         var entry = Entry(kernel: series, version: kernel.release, profile: perKernel ? "kernel" : "request")
         let start = Date()
         var job = GuestJob(insns: [], data: [], contextSize: 0, object: object.bytes, kconfig: kernel.config)

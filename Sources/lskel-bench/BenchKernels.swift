@@ -27,9 +27,7 @@ struct KernelBench {
         // Loaders generated for each kernel's release and config, as lskel verify does.
         var jobs: [String: [GuestJob]] = [:]
         for kernel in matrix.kernels {
-            var profile = TargetProfile()
-            profile.kernelRelease = kernel.release
-            profile.kconfig = kernel.config
+            let profile = kernel.profile(for: TargetProfile()).profile
             jobs[kernel.series] = try objects.compactMap { path in
                 let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
                 let name = (path as NSString).lastPathComponent

@@ -65,7 +65,6 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         defer { pool.shutdown() }
         let requested = try profileOptions.profile()
-        let perKernel = requested.kernelRelease == nil && requested.kconfig == nil
         var failed = false
         if !json {
             print("object".padding(toLength: 28, withPad: " ", startingAt: 0) + "kernel  " + "version".padding(toLength: 24, withPad: " ", startingAt: 0)
@@ -77,11 +76,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let fileName = (path as NSString).lastPathComponent
             let skeleton = try name ?? SkeletonName.fromFileName(fileName)
             for kernel in chosen {
-                var profile = requested
-                if perKernel {
-                    profile.kernelRelease = kernel.release
-                    profile.kconfig = kernel.config
-                }
+                let (profile, perKernel) = kernel.profile(for: requested)
                 var job = GuestJob(insns: [], data: [], contextSize: 0, object: object, kconfig: kernel.config)
                 var generationError: String?
                 do {

@@ -14,9 +14,7 @@ struct KernelMatrixTests {
     /// The job for a fixture's loader generated for `kernel` (its release and config).
     static func job(_ fixture: String, for kernel: KernelImage) throws -> GuestJob {
         let object = try Fixtures.bytes(fixture)
-        var profile = TargetProfile()
-        profile.kernelRelease = kernel.release
-        profile.kconfig = kernel.config
+        let profile = kernel.profile(for: TargetProfile()).profile
         let generated = try LoaderGenerator.generateWithManifest(object: object, objectName: "\(fixture).bpf.o",
                                                                  name: Fixtures.skeletonName(fixture), profile: profile)
         return GuestJob(insns: generated.loader.insns, data: generated.loader.data, contextSize: generated.manifest.loader.ctxSize,
