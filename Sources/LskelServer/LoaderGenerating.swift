@@ -33,11 +33,21 @@ extension WorkerPool: LoaderGenerating {
     }
 }
 
-/// Where generated loaders are kept by key: the disk store with its memory
-/// cache in lskeld, or any other that answers the same way.
+/// Where generated loaders are kept by key, each with its memory cache in
+/// front: files in a directory (``LoaderStore``) or rows in PostgreSQL shared
+/// by every replica (``PostgresLoaderStore``).
+///
+/// A store that cannot answer is a miss, never an error or a partial loader:
+/// the service then generates, and ``report`` says so.
 public protocol LoaderStoring: Sendable {
     func get(_ key: String) async -> StoredLoader?
     func put(_ loader: StoredLoader) async
+    /// Waits until every loader put so far is stored (or failed to be).
+    func flush() async
+    var report: StoreReport { get async }
+    /// Connects (a database) or does nothing (a directory, opened before).
+    func start() async
+    /// Stores what is pending, then lets go of the store.
+    func close() async
 }
 
-extension LoaderStore: LoaderStoring {}

@@ -12,26 +12,23 @@ import Logging
 /// (to a temporary name, then renamed), without fsync: this is a cache, and a
 /// file cut short by a crash fails the frame's length check on reading and is
 /// dropped. ``flush()`` waits for the writes still pending.
-public actor LoaderStore {
+public actor LoaderStore: LoaderStoring {
     let directory: URL
     let memoryLimit: Int
     let diskLimit: Int
-    private var memory: [String: (loader: StoredLoader, tick: UInt64)] = [:]
-    /// Recency: each use takes the next tick; the smallest live tick is the least recently used.
-    private var keysByTick: [UInt64: String] = [:]
-    private var nextTick: UInt64 = 0
-    private var oldestTick: UInt64 = 0
-    private var memoryBytes = 0
+    private var memory: LoaderMemoryCache
     private var disk: [String: (bytes: Int, used: Date)] = [:]
     private var diskBytes = 0
     private var pendingWrites: [String: StoredLoader] = [:]
     private var writeQueue: [String] = []
     private var writer: Task<Void, Never>?
+    private var writeFailures = 0
     let logger: Logger
 
     public init(directory: String, memoryLimit: Int, diskLimit: Int, logger: Logger) {
         self.directory = URL(fileURLWithPath: directory).appendingPathComponent("loaders")
         self.memoryLimit = memoryLimit
+        memory = LoaderMemoryCache(limit: memoryLimit)
         self.diskLimit = diskLimit
         self.logger = logger
     }
@@ -60,25 +57,30 @@ public actor LoaderStore {
     }
 
     public func get(_ key: String) -> StoredLoader? {
-        if let entry = memory[key] {
-            touchMemory(key)
-            return entry.loader
-        }
+        if let loader = memory.get(key) { return loader }
         if let pending = pendingWrites[key] { return pending }
         guard disk[key] != nil, let loader = readDisk(key) else { return nil }
         disk[key]?.used = Date()
-        putMemory(loader)
+        memory.put(loader)
         return loader
     }
 
     public func put(_ loader: StoredLoader) {
-        putMemory(loader)
+        memory.put(loader)
         guard disk[loader.key] == nil, pendingWrites[loader.key] == nil, loader.byteCount <= diskLimit else { return }
         pendingWrites[loader.key] = loader
         writeQueue.append(loader.key)
         if writer == nil {
             writer = Task { await self.drainWrites() }
         }
+    }
+
+    /// Nothing to connect: ``open()`` indexed the directory before the service started.
+    public func start() {}
+
+    /// Writes what is pending.
+    public func close() async {
+        await flush()
     }
 
     /// Waits until every loader put so far is on disk (or failed to be written).
@@ -88,31 +90,14 @@ public actor LoaderStore {
         }
     }
 
-    public var memoryUsage: (entries: Int, bytes: Int) { (memory.count, memoryBytes) }
+    public var memoryUsage: (entries: Int, bytes: Int) { (memory.count, memory.bytes) }
+
+    public var report: StoreReport {
+        StoreReport(kind: "directory", location: directory.deletingLastPathComponent().path, state: .available, reason: "",
+                    budgetBytes: diskLimit, memory: .init(entries: memory.count, bytes: memory.bytes),
+                    stored: .init(entries: disk.count, bytes: diskBytes), failures: writeFailures)
+    }
     public var diskUsage: (entries: Int, bytes: Int) { (disk.count, diskBytes) }
-
-    // MARK: memory
-
-    private func touchMemory(_ key: String) {
-        guard let entry = memory[key] else { return }
-        keysByTick.removeValue(forKey: entry.tick)
-        memory[key]?.tick = nextTick
-        keysByTick[nextTick] = key
-        nextTick += 1
-    }
-
-    private func putMemory(_ loader: StoredLoader) {
-        guard loader.byteCount <= memoryLimit else { return }
-        if let old = memory[loader.key] { memoryBytes -= old.loader.byteCount }
-        memory[loader.key] = (loader, memory[loader.key]?.tick ?? nextTick)
-        memoryBytes += loader.byteCount
-        touchMemory(loader.key)
-        while memoryBytes > memoryLimit && oldestTick < nextTick {
-            defer { oldestTick += 1 }
-            guard let oldest = keysByTick.removeValue(forKey: oldestTick) else { continue }
-            if let evicted = memory.removeValue(forKey: oldest) { memoryBytes -= evicted.loader.byteCount }
-        }
-    }
 
     // MARK: disk
 
@@ -136,6 +121,7 @@ public actor LoaderStore {
                 diskBytes += bytes
                 evictDisk()
             case .failure(let error):
+                writeFailures += 1
                 logger.warning("cannot store loader", metadata: ["key": "\(key)", "error": "\(error)"])
             }
         }
@@ -159,10 +145,9 @@ public actor LoaderStore {
         func failure(_ what: String) -> Result<Int, WriteError> {
             .failure(WriteError(description: "\(what): \(String(cString: strerror(errno)))"))
         }
-        guard let meta = try? JSONEncoder().encode(loader.metadata) else {
+        guard let bytes = StoredLoaderFrame.encode(loader) else {
             return .failure(WriteError(description: "cannot encode the metadata"))
         }
-        let bytes = WorkerFrame.encode(type: storeFrameType, parts: [Array(meta), loader.header, loader.insns, loader.data, loader.manifest])
         let folder = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
         if mkdir(folder, 0o755) != 0 && errno != EEXIST { return failure("mkdir \(folder)") }
         let temporary = folder + "/.tmp-" + UUID().uuidString
@@ -174,13 +159,13 @@ public actor LoaderStore {
             if n < 0 && errno == EINTR { continue }
             if n <= 0 {
                 let result = failure("write \(temporary)")
-                close(fd)
+                Glibc.close(fd)
                 unlink(temporary)
                 return result
             }
             offset += n
         }
-        guard close(fd) == 0, rename(temporary, path) == 0 else {
+        guard Glibc.close(fd) == 0, rename(temporary, path) == 0 else {
             let result = failure("write \(path)")
             unlink(temporary)
             return result
@@ -188,25 +173,15 @@ public actor LoaderStore {
         return .success(bytes.count)
     }
 
-    static let storeFrameType = UInt8(ascii: "S")
-
     private func readDisk(_ key: String) -> StoredLoader? {
         let path = file(key)
         guard let contents = FileManager.default.contents(atPath: path) else { return nil }
-        let bytes = [UInt8](contents)
-        guard WorkerFrame.completeLength(bytes, maxBytes: bytes.count) == bytes.count,
-              let frame = try? WorkerFrame.decode(bytes, maxBytes: bytes.count),
-              frame.type == Self.storeFrameType, frame.parts.count == 5,
-              let meta = try? JSONDecoder().decode(StoredLoader.Metadata.self, from: Data(frame.parts[0])),
-              meta.key == key
-        else {
+        guard let loader = StoredLoaderFrame.decode([UInt8](contents), key: key) else {
             // Cut short or not ours: drop it, the next request generates again.
             unlink(path)
             if let entry = disk.removeValue(forKey: key) { diskBytes -= entry.bytes }
             return nil
         }
-        return StoredLoader(key: key, name: meta.name, stem: meta.stem, header: frame.parts[1], insns: frame.parts[2],
-                            data: frame.parts[3], manifest: frame.parts[4], sandboxLevel: meta.sandboxLevel,
-                            libbpfLog: meta.libbpfLog ?? [])
+        return loader
     }
 }

@@ -7,6 +7,7 @@ import NIOCore
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`.
 struct OperabilityRoutes<Context: RequestContext> {
     let generator: any LoaderGenerating
+    let store: any LoaderStoring
     let metrics: ServerMetrics
     let publicDirectory: String
     let verification: VerificationService?
@@ -25,11 +26,13 @@ struct OperabilityRoutes<Context: RequestContext> {
                 sandbox: .init(level: sandbox.level, layers: sandbox.layers, missing: sandbox.missing, reason: sandbox.failures),
                 pool: .init(warm: stats.warm, busy: stats.busy, queued: stats.queued,
                             concurrency: ready.concurrency, queueLimit: ready.queueLimit),
-                kernels: verification?.kernels.map { .init(series: $0.series, version: $0.release) } ?? [])
+                kernels: verification?.kernels.map { .init(series: $0.series, version: $0.release) } ?? [],
+                store: await store.report)
             return Self.json(body)
         }
         routes.get("/metrics") { _, _ in
             if let ready = await generator.readiness { metrics.update(from: ready.stats) }
+            metrics.update(from: await store.report)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }

@@ -98,4 +98,7 @@ struct ReadyBody: Encodable {
     var pool: Pool
     /// The kernel matrix (empty without `--kernels`).
     var kernels: [Kernel]
+    /// Where loaders are kept and whether that store answers (when it does not,
+    /// the service is still ready: it generates every request).
+    var store: StoreReport
 }

@@ -19,9 +19,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         "sandbox": "\(sandbox.level)", "layers": "\(sandbox.layers.joined(separator: ","))",
         "missing": "\(sandbox.missing.joined(separator: ","))", "reason": "\(sandbox.failures)",
     ])
-    let store = LoaderStore(directory: configuration.dataDirectory, memoryLimit: configuration.memoryCacheBytes,
-                            diskLimit: configuration.diskCacheBytes, logger: logger)
-    try await store.open()
+    let store = try await makeStore(configuration: configuration, logger: logger)
     let limits = configuration.connections
     let budget = ConnectionBudget(limit: limits.effectiveMaxConnections())
     let metrics = ServerMetrics(connections: budget)
@@ -55,6 +53,22 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     )
 }
 
+/// The store the configuration names, opened: a directory's files are indexed
+/// now; a database is connected to in the background once the service runs.
+public func makeStore(configuration: ServerConfiguration, logger: Logger) async throws -> any LoaderStoring {
+    switch configuration.store {
+    case .directory(let path):
+        let store = LoaderStore(directory: path, memoryLimit: configuration.memoryCacheBytes,
+                                diskLimit: configuration.storeBytes, logger: logger)
+        try await store.open()
+        return store
+    case .postgres(let location):
+        logger.info("store", metadata: ["postgres": "\(location)", "budget_bytes": "\(configuration.storeBytes)"])
+        return PostgresLoaderStore(location: location, memoryLimit: configuration.memoryCacheBytes, budget: configuration.storeBytes,
+                                   timeout: .milliseconds(Int(configuration.storeTimeoutSeconds * 1000)), logger: logger)
+    }
+}
+
 /// The routes and their middleware, for a service whatever generates and
 /// stores its loaders: lskeld's sandboxed pool and disk store, or (in tests of
 /// the routes alone, `app.test(.router)`) the in-process pipeline.
@@ -68,7 +82,7 @@ public func buildRouter(configuration: ServerConfiguration, service: LoaderServi
     router.add(middleware: CanonicalPathMiddleware())
     // The web form, the OpenAPI description and the JSON schemas.
     router.add(middleware: FileMiddleware(configuration.publicDirectory, searchForIndexHtml: true, logger: logger))
-    router.addRoutes(OperabilityRoutes(generator: service.generator, metrics: metrics,
+    router.addRoutes(OperabilityRoutes(generator: service.generator, store: service.store, metrics: metrics,
                                        publicDirectory: configuration.publicDirectory, verification: verification).routes())
     // The API: one group, whose middleware every API route runs behind.
     let api = router.group(RouterPath(APIGroup.name))

@@ -5,16 +5,19 @@ import LskelPool
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    /// Where generated loaders are kept (content-addressed).
-    public var dataDirectory = "lskeld-data"
+    /// Where generated loaders are kept (content-addressed): a directory, or a
+    /// PostgreSQL database that replicas share.
+    public var store = StoreLocation.directory("lskeld-data")
     /// Largest upload accepted, in bytes.
     public var maxUploadBytes = 16 << 20
     /// Most objects in one batch.
     public var maxBatchObjects = 64
     /// In-memory cache in front of the data directory, in bytes.
     public var memoryCacheBytes = 64 << 20
-    /// On-disk store bound, in bytes.
-    public var diskCacheBytes = 1 << 30
+    /// The store's bound, in bytes (the directory's files, or the database's rows for all replicas).
+    public var storeBytes = 1 << 30
+    /// How long a database may take to answer one store operation before it counts as unavailable.
+    public var storeTimeoutSeconds = 2.0
     /// Directory of the web form and schemas.
     public var publicDirectory = "Public"
     public var pool: WorkerPoolConfiguration

@@ -24,6 +24,11 @@ public final class ServerMetrics: Sendable {
     let connections: ConnectionBudget
     /// Guests of the kernel matrix replaced (timed out, died, or ran their share of jobs).
     let guestRestarts: Gauge
+    /// 1 while the store answers, 0 while loaders are generated for want of it.
+    let storeAvailable: Gauge
+    let storeFailures: Counter
+    let storeBytes: Gauge
+    private let seenStoreFailures = Locked(0)
     private let seen = Locked(WorkerPoolStats())
     private let seenConnections = Locked(ConnectionBudget.Counts())
 
@@ -38,6 +43,10 @@ public final class ServerMetrics: Sendable {
             name: "lskeld_generation_seconds",
             buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
             help: "Time to generate one loader in a sandboxed worker")
+        storeAvailable = registry.makeGauge(name: "lskeld_store_available", help: "1 while the loader store answers, else 0")
+        storeFailures = registry.makeCounter(name: "lskeld_store_failures_total",
+                                             help: "Store operations that failed or got no answer in time")
+        storeBytes = registry.makeGauge(name: "lskeld_store_bytes", help: "Bytes of loaders in the store (all replicas' for a database)")
         guestRestarts = registry.makeGauge(name: "lskeld_guest_restarts", help: "Verification guests replaced since start")
         cacheHits = registry.makeCounter(name: "lskeld_cache_hits_total", help: "Requests answered from the content-addressed store")
         cacheMisses = registry.makeCounter(name: "lskeld_cache_misses_total", help: "Requests that needed a generation")
@@ -97,5 +106,12 @@ public final class ServerMetrics: Sendable {
         connectionsEvicted.increment(by: delta(counts.evicted, before.evicted))
         connectionsRefused.increment(by: delta(counts.refused, before.refused))
         connectionsOpen.set(Double(connections.open))
+    }
+
+    func update(from store: StoreReport) {
+        storeAvailable.set(Int64(store.state == .available ? 1 : 0))
+        let before = seenStoreFailures.exchange(store.failures)
+        storeFailures.increment(by: Int64(max(0, store.failures - before)))
+        if let stored = store.stored { storeBytes.set(Int64(stored.bytes)) }
     }
 }

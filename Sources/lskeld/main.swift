@@ -18,7 +18,9 @@ struct Lskeld: AsyncParsableCommand {
 
     @Option(help: "Address to bind.") var host: String?
     @Option(help: "Port to listen on.") var port: Int?
-    @Option(name: .customLong("data-dir"), help: "Directory for generated loaders.") var dataDir: String?
+    @Option(name: .customLong("store"), help: "Where loaders are kept: a directory (default lskeld-data), or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require] shared by every replica (the password may come from PGPASSWORD).")
+    var store: String?
+    @Option(name: .customLong("data-dir"), help: "The same as --store DIR.") var dataDir: String?
     @Option(name: .customLong("public-dir"), help: "Directory of the web form and schemas.") var publicDir: String?
     @Option(name: .customLong("worker-path"), help: "The lskel-worker executable (default: next to lskeld).") var workerPath: String?
     @Option(name: .customLong("max-upload-bytes"), help: "Largest upload accepted.") var maxUploadBytes: Int?
@@ -29,7 +31,11 @@ struct Lskeld: AsyncParsableCommand {
     @Option(name: .customLong("job-cpu-seconds"), help: "CPU-time limit of one worker.") var jobCPUSeconds: UInt64?
     @Option(name: .customLong("job-timeout"), help: "Wall-clock limit of one job, seconds.") var jobTimeout: Double?
     @Option(name: .customLong("memory-cache-bytes"), help: "In-memory cache size.") var memoryCacheBytes: Int?
-    @Option(name: .customLong("disk-cache-bytes"), help: "On-disk store bound.") var diskCacheBytes: Int?
+    @Option(name: .customLong("store-bytes"), help: "The store's bound in bytes, least recently used out first (1 GiB; for a database, shared by every replica).")
+    var storeBytes: Int?
+    @Option(name: .customLong("disk-cache-bytes"), help: "The same as --store-bytes.") var diskCacheBytes: Int?
+    @Option(name: .customLong("store-timeout"), help: "Seconds a database may take to answer before the store counts as unavailable (2).")
+    var storeTimeout: Double?
     @Option(name: .customLong("sandbox"), help: "strict: refuse to start without full worker isolation; best-effort: report the level and go on.") var sandbox: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
     @Option(name: .customLong("kernels"), help: "Kernel matrix for verify= (deploy/fetch-kernels DIR; deploy/build-guest DIR).") var kernels: String?
@@ -67,7 +73,17 @@ struct Lskeld: AsyncParsableCommand {
         var configuration = ServerConfiguration(workerPath: setting(workerPath, "WORKER_PATH") ?? defaultWorker)
         if let value = setting(host, "HOST") { configuration.host = value }
         if let value = try setting(port, "PORT") { configuration.port = value }
-        if let value = setting(dataDir, "DATA_DIR") { configuration.dataDirectory = value }
+        let storeText = setting(store, "STORE"), dirText = setting(dataDir, "DATA_DIR")
+        if let storeText, let dirText, storeText != dirText {
+            throw ValidationError("--store \(storeText) and --data-dir \(dirText) name two stores; give one")
+        }
+        if let text = storeText ?? dirText {
+            do {
+                configuration.store = try StoreLocation(parsing: text)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         if let value = setting(publicDir, "PUBLIC_DIR") { configuration.publicDirectory = value }
         if let value = try setting(maxUploadBytes, "MAX_UPLOAD_BYTES") { configuration.maxUploadBytes = value }
         if let value = try setting(poolSize, "POOL_SIZE") { configuration.pool.concurrency = value }
@@ -77,7 +93,14 @@ struct Lskeld: AsyncParsableCommand {
         if let value = try setting(jobCPUSeconds, "JOB_CPU_SECONDS") { configuration.pool.cpuSeconds = value }
         if let value = try setting(jobTimeout, "JOB_TIMEOUT") { configuration.pool.wallSeconds = value }
         if let value = try setting(memoryCacheBytes, "MEMORY_CACHE_BYTES") { configuration.memoryCacheBytes = value }
-        if let value = try setting(diskCacheBytes, "DISK_CACHE_BYTES") { configuration.diskCacheBytes = value }
+        if let value = try setting(storeBytes, "STORE_BYTES") ?? setting(diskCacheBytes, "DISK_CACHE_BYTES") {
+            guard value >= 0 else { throw ValidationError("--store-bytes must be 0 or more") }
+            configuration.storeBytes = value
+        }
+        if let value = try setting(storeTimeout, "STORE_TIMEOUT") {
+            guard value > 0 && value <= 600 else { throw ValidationError("--store-timeout is seconds from 0 to 600, not \(value)") }
+            configuration.storeTimeoutSeconds = value
+        }
         if let value = setting(kernels, "KERNELS") { configuration.kernels = value }
         if let value = try setting(verifyPool, "VERIFY_POOL") {
             guard value >= 1 else { throw ValidationError("--verify-pool must be at least 1") }

@@ -12,10 +12,14 @@ import NIOCore
 
 /// Starts the real service on a loopback port and runs `body` against it.
 enum TestServer {
+    static func removeDirectory(of configuration: ServerConfiguration) {
+        if case .directory(let path) = configuration.store { try? FileManager.default.removeItem(atPath: path) }
+    }
+
     static func configuration(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) -> ServerConfiguration {
         var configuration = ServerConfiguration(workerPath: CLI.workerPath)
         configuration.port = 0
-        configuration.dataDirectory = NSTemporaryDirectory() + "lskeld-test-\(UUID().uuidString)"
+        configuration.store = .directory(NSTemporaryDirectory() + "lskeld-test-\(UUID().uuidString)")
         configuration.publicDirectory = Fixtures.packageRoot + "/Public"
         // The test client connects before its first request, and a loaded test run can
         // keep it from sending for longer than lskeld's 10 s header deadline; the tests of
@@ -32,7 +36,7 @@ enum TestServer {
         var logger = logs.map { capture in Logger(label: "lskeld-test") { _ in capture.handler() } } ?? Logger(label: "lskeld-test")
         logger.logLevel = logs == nil ? .warning : .info
         let app = try await buildApplication(configuration: configuration, logger: logger)
-        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        defer { removeDirectory(of: configuration) }
         return try await app.test(.live) { client in
             try await body(client, client.port ?? 0)
         }
@@ -44,10 +48,8 @@ enum TestServer {
                                        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         var logger = Logger(label: "lskeld-test")
         logger.logLevel = .warning
-        let store = LoaderStore(directory: configuration.dataDirectory, memoryLimit: configuration.memoryCacheBytes,
-                                diskLimit: configuration.diskCacheBytes, logger: logger)
-        try await store.open()
-        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        let store = try await makeStore(configuration: configuration, logger: logger)
+        defer { removeDirectory(of: configuration) }
         let metrics = ServerMetrics()
         let service = LoaderService(generator: InProcessGenerator(), store: store, metrics: metrics)
         let app = Application(router: buildRouter(configuration: configuration, service: service, metrics: metrics, logger: logger),
