@@ -81,7 +81,7 @@ public final class LoaderService: Sendable {
             throw Problem(.invalidKey, detail: "'\(key.prefix(80))' is not a loader key (64 hex digits)")
         }
         guard let loader = await store.get(key) else {
-            throw Problem(.unknownKey, detail: "no loader with key \(key) is stored on this replica; POST the object again (the key is the same)")
+            throw Problem(.unknownKey, detail: "no loader with key \(key) is in the store (evicted, never made, or this replica's store is another or not answering); POST the object again (the key is the same)")
         }
         return loader
     }

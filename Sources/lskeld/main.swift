@@ -73,11 +73,13 @@ struct Lskeld: AsyncParsableCommand {
         var configuration = ServerConfiguration(workerPath: setting(workerPath, "WORKER_PATH") ?? defaultWorker)
         if let value = setting(host, "HOST") { configuration.host = value }
         if let value = try setting(port, "PORT") { configuration.port = value }
-        let storeText = setting(store, "STORE"), dirText = setting(dataDir, "DATA_DIR")
-        if let storeText, let dirText, storeText != dirText {
-            throw ValidationError("--store \(storeText) and --data-dir \(dirText) name two stores; give one")
+        if let store, let dataDir, store != dataDir {
+            throw ValidationError("--store and --data-dir name two stores; give one")
         }
-        if let text = storeText ?? dirText {
+        // A flag wins over the environment; LSKELD_STORE over LSKELD_DATA_DIR (so a Secret
+        // holding the database URL overrides an image's default directory).
+        let environment = ProcessInfo.processInfo.environment
+        if let text = store ?? dataDir ?? environment["LSKELD_STORE"] ?? environment["LSKELD_DATA_DIR"] {
             do {
                 configuration.store = try StoreLocation(parsing: text)
             } catch {
