@@ -3,14 +3,17 @@
 # Swift itself comes from the machine image (/opt/swift).
 set -euo pipefail
 
-packages=(
-  libbpf-dev libelf-dev zlib1g-dev libssl-dev libseccomp-dev  # build
-  bpftool clang util-linux gcc libc6-dev make                # tests: reference tool, fixtures, namespaces, drivers, Makefiles
-  python3 python3-jsonschema python3-venv curl               # tests: schema validation, CI tools, HTTP client
-  chromium chromium-driver python3-selenium                  # tests: the web form in a real browser
+build=(libbpf-dev libelf-dev zlib1g-dev libssl-dev libseccomp-dev)
+tests=(
+  bpftool clang util-linux gcc libc6-dev make                # reference tool, fixtures, namespaces, drivers, Makefiles
+  python3 python3-jsonschema python3-venv curl               # schema validation, CI tools, HTTP client
+  chromium chromium-driver python3-selenium                  # the web form in a real browser
   systemd                                                    # CI: systemd-analyze verify of the unit
-  qemu-system-x86 busybox-static cpio                        # tests: the kernel matrix's guests
+  qemu-system-x86 busybox-static cpio                        # the kernel matrix's guests
+  postgresql postgresql-client                               # the shared store on a real PostgreSQL server
 )
+# --build: only what building and running lskeld needs (deploy/run).
+if [ "${1:-}" = "--build" ]; then packages=("${build[@]}"); else packages=("${build[@]}" "${tests[@]}"); fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
