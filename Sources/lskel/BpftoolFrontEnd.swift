@@ -73,32 +73,57 @@ enum BpftoolFrontEnd {
         }
     }
 
-    /// The header from an lskeld server.
+    /// The header from an lskeld server: by key when its store has it (nothing
+    /// uploaded), else the object is posted. The profile is built here, from
+    /// `LSKEL_KERNEL_RELEASE`, `LSKEL_CPUS` and `LSKEL_KCONFIG` over lskel's
+    /// defaults, and sent whole, so the key computed here is the server's.
     static func remote(server: String, path: String, object: [UInt8], name: String, environment: [String: String]) async -> Int32 {
-        var query = ["format=header", "name=\(name)", "filename=\(SkeletonName.fileStem(path)).o"]
-        if let release = environment["LSKEL_KERNEL_RELEASE"] { query.append("kernel_release=\(release)") }
-        if let cpus = environment["LSKEL_CPUS"] { query.append("cpus=\(cpus)") }
-        var body = object
-        var contentType = "application/octet-stream"
-        if let kconfigPath = environment["LSKEL_KCONFIG"] {
-            // The config travels as a form field beside the object.
-            guard let kconfig = try? HostProfile.readText(kconfigPath) else {
-                return error("cannot read LSKEL_KCONFIG \(kconfigPath)", status: 255)
+        var profile = TargetProfile()
+        do {
+            if let release = environment["LSKEL_KERNEL_RELEASE"] { profile.kernelRelease = release }
+            if let cpus = environment["LSKEL_CPUS"] {
+                guard let count = Int(cpus) else { return error("LSKEL_CPUS='\(cpus)' is not a number", status: 255) }
+                profile.possibleCPUs = count
             }
-            let boundary = "lskel-\(UInt64.random(in: 0...UInt64.max))"
-            body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"kconfig\"\r\n\r\n\(kconfig)\r\n".utf8)
-                + Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"object\"; filename=\"\(SkeletonName.fileStem(path)).o\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
-                + object + Array("\r\n--\(boundary)--\r\n".utf8)
-            contentType = "multipart/form-data; boundary=\(boundary)"
+            if let kconfigPath = environment["LSKEL_KCONFIG"] {
+                guard let kconfig = try? HostProfile.readText(kconfigPath) else {
+                    return error("cannot read LSKEL_KCONFIG \(kconfigPath)", status: 255)
+                }
+                profile.kconfig = kconfig
+            }
+            try profile.validate()
+        } catch let generation as GenerationError {
+            return error(generation.detail, status: 255)
+        } catch {
+            return self.error("\(error)", status: 255)
         }
         let base = server.hasSuffix("/") ? String(server.dropLast()) : server
-        var request = HTTPClientRequest(url: base + "/v1/loaders?" + query.map { $0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? $0 }.joined(separator: "&"))
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: contentType)
-        if let token = environment["LSKEL_TOKEN"] { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let token = environment["LSKEL_TOKEN"]
         let client = SubmitCommand.makeClient()
         defer { _ = client.shutdown() }
+        if let version = await SubmitCommand.generatorVersion(server: base, token: token, client: client) {
+            let key = LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: version)
+            if let header = await SubmitCommand.stored(key: key, part: "header", server: base, token: token, client: client) {
+                FileHandle.standardOutput.write(Data(header))
+                return 0
+            }
+        }
+        var fields: [(String, String)] = [("name", name), ("cpus", String(profile.possibleCPUs)),
+                                          ("page_size", String(profile.pageSize))]
+        if let release = profile.kernelRelease { fields.append(("kernel_release", release)) }
+        if let kconfig = profile.kconfig { fields.append(("kconfig", kconfig)) }
+        let boundary = "lskel-\(UInt64.random(in: 0...UInt64.max))"
+        var body: [UInt8] = []
+        for (field, value) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"object\"; filename=\"\(SkeletonName.fileStem(path)).o\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body += object + Array("\r\n--\(boundary)--\r\n".utf8)
+        var request = HTTPClientRequest(url: base + "/v1/loaders?format=header")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: .seconds(120))
             let answer = try await response.body.collect(upTo: 1 << 30)

@@ -146,9 +146,9 @@ struct SubmitCommand: AsyncParsableCommand {
         return info["generator_version"] as? String
     }
 
-    /// The stored loader's tar by key, or nil when the server does not hold it.
-    static func stored(key: String, server: String, token: String?, client: HTTPClient) async -> [UInt8]? {
-        var request = HTTPClientRequest(url: server + "/v1/loaders/\(key)?format=tar")
+    /// One part of the stored loader by key (`tar`: all its files), or nil when the server does not hold it.
+    static func stored(key: String, part: String = "tar", server: String, token: String?, client: HTTPClient) async -> [UInt8]? {
+        var request = HTTPClientRequest(url: server + "/v1/loaders/\(key)/\(part)")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         guard let response = try? await client.execute(request, timeout: .seconds(120)), response.status.code == 200,
               let body = try? await response.body.collect(upTo: 1 << 30) else { return nil }

@@ -61,6 +61,18 @@ struct SubmitTests {
             ])
             #expect(result.status == 0, "\(result.stderrText)")
             #expect(result.stdout == expected.header)
+            // Again: the key is computed here and the header fetched by it; nothing is posted.
+            let again = try await Shell.runDetached("/usr/bin/env", [
+                "LSKEL_SERVER=http://127.0.0.1:\(port)", "LSKEL_KERNEL_RELEASE=6.1.0-13-amd64", "LSKEL_CPUS=16", "LSKEL_KCONFIG=\(kconfig)",
+                CLI.path, "bpftool", "gen", "skeleton", "-L", object,
+            ])
+            #expect(again.status == 0 && again.stdout == expected.header, "\(again.stderrText)")
+            let (metrics, _) = try await HTTP.send("http://127.0.0.1:\(port)/metrics", method: "GET")
+            let text = String(decoding: metrics, as: UTF8.self)
+            #expect(text.contains("lskeld_http_requests_total{route=\"/v1/loaders\",method=\"POST\",status=\"200\"} 1\n"),
+                    "one upload for two builds")
+            #expect(text.contains("lskeld_http_requests_total{route=\"/v1/loaders/{key}/{part}\",method=\"GET\",status=\"200\"} 1\n"),
+                    "\(text.split(separator: "\n").filter { $0.contains("http_requests_total") })")
             let refused = try await Shell.runDetached("/usr/bin/env", ["LSKEL_SERVER=http://127.0.0.1:\(port)", CLI.path, "bpftool", "gen", "skeleton",
                                                                         "-L", try Fixtures.object("struct_ops")])
             #expect(refused.status == 255 && refused.stderrText.hasPrefix("Error: "), "\(refused.status) \(refused.stderrText)")
