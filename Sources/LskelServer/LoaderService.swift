@@ -26,6 +26,7 @@ public final class LoaderService: Sendable {
                                    generatorVersion: Self.generatorVersion)
         if let stored = await store.get(key) {
             metrics.cacheHits.increment()
+            if let refusal = stored.refusal { throw Problem.from(refusal, key: key) }
             return (stored, true)
         }
         metrics.cacheMisses.increment()
@@ -47,7 +48,18 @@ public final class LoaderService: Sendable {
             throw Problem.from(error)
         }
         metrics.generationSeconds.record(result.elapsed)
-        if let error = result.answer.error { throw Problem.from(error) }
+        if let error = result.answer.error {
+            var problem = Problem.from(error)
+            // Refusals of the object are kept under its key like loaders; a malformed
+            // parameter is not the object's (and is caught before a worker runs).
+            if problem.status == .unprocessableContent {
+                await store.put(StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName),
+                                             refusal: .init(kind: error.kind.rawValue, detail: error.detail, libbpfLog: error.libbpfLog),
+                                             sandboxLevel: result.sandbox.level))
+                problem.key = key
+            }
+            throw problem
+        }
         guard let header = result.answer.header, let manifest = result.answer.manifest else {
             throw Problem(.workerFailed, detail: "the worker answered without a header or manifest")
         }
@@ -75,7 +87,7 @@ public final class LoaderService: Sendable {
         return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
     }
 
-    /// A stored loader by key, or a 404 problem that says to POST again.
+    /// A stored loader by key, the stored refusal's problem, or a 404 problem that says to POST again.
     public func stored(_ key: String) async throws -> StoredLoader {
         guard StoredLoader.isKey(key) else {
             throw Problem(.invalidKey, detail: "'\(key.prefix(80))' is not a loader key (64 hex digits)")
@@ -83,6 +95,7 @@ public final class LoaderService: Sendable {
         guard let loader = await store.get(key) else {
             throw Problem(.unknownKey, detail: "no loader with key \(key) is in the store (evicted, never made, or this replica's store is another or not answering); POST the object again (the key is the same)")
         }
+        if let refusal = loader.refusal { throw Problem.from(refusal, key: key) }
         return loader
     }
 }

@@ -19,6 +19,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var detail: String
     public var libbpfLog: [String] = []
     public var retryAfterSeconds: Int?
+    /// The content key of a refused object (the refusal is stored under it, so
+    /// `GET /v1/loaders/{key}` answers the same problem without an upload).
+    public var key: String?
     /// Answer with `Connection: close` and read no more of the request: its
     /// body is unwanted (over the limit, or not authorised).
     public var closesConnection = false
@@ -47,6 +50,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var instance: String?
         var requestId: String?
         var libbpfLog: [String]?
+        var key: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -56,7 +60,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// The problem document.
     func json(instance: String?, requestID: String?) -> [UInt8] {
         let body = Body(type: "/problems/\(code)", title: title, status: Int(status.code), detail: detail,
-                        instance: instance, requestId: requestID, libbpfLog: libbpfLog.isEmpty ? nil : libbpfLog)
+                        instance: instance, requestId: requestID, libbpfLog: libbpfLog.isEmpty ? nil : libbpfLog, key: key)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -82,6 +86,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             return Problem(status: .unprocessableContent, code: error.kind.rawValue, title: ProblemCode.workerContained.title,
                            detail: error.detail, libbpfLog: error.libbpfLog)
         }
+    }
+
+    /// A refusal kept in the store: the problem its generation answered.
+    public static func from(_ refusal: StoredLoader.Refusal, key: String) -> Problem {
+        var problem = Problem(status: .unprocessableContent, code: refusal.kind, title: ProblemCode.workerContained.title,
+                              detail: refusal.detail, libbpfLog: refusal.libbpfLog)
+        problem.key = key
+        return problem
     }
 
     public static func from(_ error: WorkerError) -> Problem {

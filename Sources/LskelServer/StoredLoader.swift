@@ -23,7 +23,33 @@ public struct StoredLoader: Sendable {
     public var sandboxLevel: String
     /// libbpf's warnings and notes while generating it.
     public var libbpfLog: [String] = []
+    /// Set when the generator refused the object: then there are no files, and
+    /// every request for this key is answered with the same problem.
+    public var refusal: Refusal?
     let rendered = RenderedJSON()
+
+    /// Why the generator refused an object. It depends on nothing but what the key
+    /// covers (generator, object, name, profile), so it is stored like a loader and
+    /// a rebuild need not upload a refused object again. Worker limits and crashes
+    /// are not refusals and are never stored.
+    public struct Refusal: Codable, Sendable, Equatable {
+        /// The generator's error kind (the problem's `type` is `/problems/<kind>`).
+        public var kind: String
+        public var detail: String
+        public var libbpfLog: [String]
+
+        public init(kind: String, detail: String, libbpfLog: [String]) {
+            self.kind = kind
+            self.detail = detail
+            self.libbpfLog = libbpfLog
+        }
+    }
+
+    /// A stored refusal: no files.
+    public init(key: String, name: String, stem: String, refusal: Refusal, sandboxLevel: String) {
+        self.init(key: key, name: name, stem: stem, header: [], insns: [], data: [], manifest: [], sandboxLevel: sandboxLevel)
+        self.refusal = refusal
+    }
 
     public init(key: String, name: String, stem: String, header: [UInt8], insns: [UInt8], data: [UInt8],
                 manifest: [UInt8], sandboxLevel: String, libbpfLog: [String] = []) {
@@ -49,7 +75,8 @@ public struct StoredLoader: Sendable {
         let files = headerBuffer.readableBytes + insnsBuffer.readableBytes + dataBuffer.readableBytes + manifestBuffer.readableBytes
         let json = headerBuffer.readableBytes + (insnsBuffer.readableBytes + dataBuffer.readableBytes) * 4 / 3
             + manifestBuffer.readableBytes + 1024
-        return files + json + 256
+        let refused = refusal.map { $0.detail.utf8.count + $0.libbpfLog.reduce(0) { $0 + $1.utf8.count + 8 } } ?? 0
+        return files + json + refused + 256
     }
 
     /// The JSON answer's bytes around the `cached` value (see ``LoaderJSON``), rendered on first use.
@@ -70,7 +97,9 @@ public struct StoredLoader: Sendable {
         case header, insns, data, manifest, tar
     }
 
-    public var metadata: Metadata { Metadata(key: key, name: name, stem: stem, sandboxLevel: sandboxLevel, libbpfLog: libbpfLog) }
+    public var metadata: Metadata {
+        Metadata(key: key, name: name, stem: stem, sandboxLevel: sandboxLevel, libbpfLog: libbpfLog, refusal: refusal)
+    }
 
     public struct Metadata: Codable, Sendable {
         var key: String
@@ -78,6 +107,7 @@ public struct StoredLoader: Sendable {
         var stem: String
         var sandboxLevel: String
         var libbpfLog: [String]?
+        var refusal: Refusal?
     }
 
     /// Whether `text` has the form of a key: 64 lowercase hex digits.

@@ -20,8 +20,10 @@ enum StoredLoaderFrame {
               let meta = try? JSONDecoder().decode(StoredLoader.Metadata.self, from: Data(frame.parts[0])),
               meta.key == key
         else { return nil }
-        return StoredLoader(key: key, name: meta.name, stem: meta.stem, header: frame.parts[1], insns: frame.parts[2],
-                            data: frame.parts[3], manifest: frame.parts[4], sandboxLevel: meta.sandboxLevel,
-                            libbpfLog: meta.libbpfLog ?? [])
+        var loader = StoredLoader(key: key, name: meta.name, stem: meta.stem, header: frame.parts[1], insns: frame.parts[2],
+                                  data: frame.parts[3], manifest: frame.parts[4], sandboxLevel: meta.sandboxLevel,
+                                  libbpfLog: meta.libbpfLog ?? [])
+        loader.refusal = meta.refusal
+        return loader
     }
 }

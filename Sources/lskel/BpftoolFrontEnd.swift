@@ -103,9 +103,14 @@ enum BpftoolFrontEnd {
         defer { _ = client.shutdown() }
         if let version = await SubmitCommand.generatorVersion(server: base, token: token, client: client) {
             let key = LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: version)
-            if let header = await SubmitCommand.stored(key: key, part: "header", server: base, token: token, client: client) {
+            switch await SubmitCommand.stored(key: key, part: "header", server: base, token: token, client: client) {
+            case .loader(let header):
                 FileHandle.standardOutput.write(Data(header))
                 return 0
+            case .refused(let detail, let kind, _):
+                return error(detail, status: kind == "invalid-object" ? 95 : 255)
+            case .missing:
+                break
             }
         }
         var fields: [(String, String)] = [("name", name), ("cpus", String(profile.possibleCPUs)),

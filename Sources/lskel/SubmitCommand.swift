@@ -121,8 +121,13 @@ struct SubmitCommand: AsyncParsableCommand {
     func step(path: String, object: [UInt8], profile: TargetProfile, generatorVersion: String?, client: HTTPClient) async -> Step {
         if let generatorVersion, let name = try? name ?? SkeletonName.fromFileName((path as NSString).lastPathComponent) {
             let key = LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: generatorVersion)
-            if let tar = await Self.stored(key: key, server: base, token: bearer, client: client), case .written = write(tar: tar, path: path) {
-                return .hit
+            switch await Self.stored(key: key, server: base, token: bearer, client: client) {
+            case .loader(let tar):
+                if case .written = write(tar: tar, path: path) { return .hit }
+            case .refused(let detail, let kind, let libbpfLog):
+                return .rejected(Self.rejection(detail: detail, kind: kind, libbpfLog: libbpfLog), uploadedBytes: 0)
+            case .missing:
+                break
             }
         }
         switch await submit(path: path, object: object, profile: profile, client: client) {
@@ -146,13 +151,33 @@ struct SubmitCommand: AsyncParsableCommand {
         return info["generator_version"] as? String
     }
 
-    /// One part of the stored loader by key (`tar`: all its files), or nil when the server does not hold it.
-    static func stored(key: String, part: String = "tar", server: String, token: String?, client: HTTPClient) async -> [UInt8]? {
+    /// What the server's store holds under a key.
+    enum Stored {
+        /// The part asked for (`tar`: all the loader's files).
+        case loader([UInt8])
+        /// The object was refused before: the problem's detail, kind (`struct-ops`) and libbpf's lines.
+        case refused(detail: String, kind: String, libbpfLog: [String])
+        /// Nothing (or no answer): the object has to be uploaded.
+        case missing
+    }
+
+    /// One part of the stored loader by key, the stored refusal, or nothing.
+    static func stored(key: String, part: String = "tar", server: String, token: String?, client: HTTPClient) async -> Stored {
         var request = HTTPClientRequest(url: server + "/v1/loaders/\(key)/\(part)")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        guard let response = try? await client.execute(request, timeout: .seconds(120)), response.status.code == 200,
-              let body = try? await response.body.collect(upTo: 1 << 30) else { return nil }
-        return Array(body.readableBytesView)
+        guard let response = try? await client.execute(request, timeout: .seconds(120)),
+              let body = try? await response.body.collect(upTo: 1 << 30) else { return .missing }
+        switch response.status.code {
+        case 200:
+            return .loader(Array(body.readableBytesView))
+        case 422:
+            let problem = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+            guard let detail = problem?["detail"] as? String,
+                  let kind = (problem?["type"] as? String)?.split(separator: "/").last.map(String.init) else { return .missing }
+            return .refused(detail: detail, kind: kind, libbpfLog: problem?["libbpf_log"] as? [String] ?? [])
+        default:
+            return .missing
+        }
     }
 
     /// Multipart form fields for the profile.
@@ -212,15 +237,20 @@ struct SubmitCommand: AsyncParsableCommand {
                     if attempt < retries { try? await Task.sleep(for: .seconds(max(retryAfter, backoff(attempt)))) }
                     continue
                 }
-                var message = "\(detail) [\(kind)]"
-                for line in (problem?["libbpf_log"] as? [String] ?? []).suffix(20) { message += "\n  \(line)" }
-                return .rejected(message)
+                return .rejected(Self.rejection(detail: detail, kind: kind, libbpfLog: problem?["libbpf_log"] as? [String] ?? []))
             } catch {
                 lastReason = "\(error)"
                 if attempt < retries { try? await Task.sleep(for: .seconds(backoff(attempt))) }
             }
         }
         return .unavailable("\(lastReason) (after \(retries) attempts)")
+    }
+
+    /// How a refusal is reported: the detail, the problem's kind, and libbpf's last lines.
+    static func rejection(detail: String, kind: String, libbpfLog: [String]) -> String {
+        var message = "\(detail) [\(kind)]"
+        for line in libbpfLog.suffix(20) { message += "\n  \(line)" }
+        return message
     }
 
     func backoff(_ attempt: Int) -> Double { min(0.2 * pow(2, Double(attempt - 1)), 5) }

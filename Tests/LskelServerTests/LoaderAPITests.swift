@@ -143,6 +143,38 @@ struct LoaderAPITests {
         }
     }
 
+    @Test("a refused object's problem names its key; the refusal is stored there: GET by key answers it, a second POST generates nothing")
+    func refusalsAreStored() async throws {
+        let structOps = try Fixtures.bytes("struct_ops")
+        try await TestServer.inProcess { client in
+            let first = try await client.execute(uri: "/v1/loaders?filename=s.bpf.o", method: .post,
+                                                 headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: structOps)) {
+                TestServer.json($0.body)
+            }
+            let key = try #require(first["key"] as? String)
+            #expect(first["type"] as? String == "/problems/struct-ops" && first["status"] as? Int == 422)
+            for uri in ["/v1/loaders/\(key)", "/v1/loaders/\(key)/header", "/v1/loaders/\(key)?format=tar"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .unprocessableContent, "\(uri)")
+                    let problem = TestServer.json(response.body)
+                    #expect(problem["type"] as? String == first["type"] as? String && problem["detail"] as? String == first["detail"] as? String
+                            && problem["key"] as? String == key, "\(uri): \(problem)")
+                    #expect((problem["libbpf_log"] as? [String]) == (first["libbpf_log"] as? [String]))
+                }
+            }
+            try await client.execute(uri: "/v1/loaders?filename=s.bpf.o", method: .post,
+                                     headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: structOps)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(TestServer.json(response.body)["detail"] as? String == first["detail"] as? String)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("lskeld_cache_misses_total 1\n") && text.contains("lskeld_cache_hits_total 1\n"),
+                        "\(text.split(separator: "\n").filter { $0.hasPrefix("lskeld_cache") })")
+            }
+        }
+    }
+
     @Test("each error is an RFC 9457 problem with the right status")
     func errors() async throws {
         let maps = try Fixtures.bytes("maps"), structOps = try Fixtures.bytes("struct_ops")

@@ -57,6 +57,13 @@ struct PostgresStoreTests {
             #expect(Self.same(await second.get(expected.key), expected), "loader \(index)")
         }
         #expect(await second.get(String(repeating: "ab", count: 32)) == nil)
+        // A refusal is kept the same way.
+        let refusal = StoredLoader(key: String(repeating: "cd", count: 32), name: "s_bpf", stem: "s",
+                                   refusal: .init(kind: "struct-ops", detail: "a struct_ops map", libbpfLog: ["libbpf: x"]),
+                                   sandboxLevel: "full")
+        await first.put(refusal)
+        await first.flush()
+        #expect(await second.get(refusal.key)?.refusal == refusal.refusal)
         await first.close()
         await second.close()
     }

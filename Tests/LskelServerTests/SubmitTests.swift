@@ -44,6 +44,12 @@ struct SubmitTests {
             #expect(rejected.status == 1)
             #expect(rejected.stderrText.contains("struct_ops") && rejected.stderrText.contains("[struct-ops]"))
             #expect(FileManager.default.fileExists(atPath: "\(mixed)/maps.lskel.h"))
+            // Again: the refusal is in the store under its key too, so nothing is uploaded.
+            let remixed = try await CLI.runDetached(["submit", try Fixtures.object("struct_ops"), objects[0], "--server", "http://127.0.0.1:\(port)",
+                                        "--out-dir", mixed, "--format", "header"])
+            #expect(remixed.status == 1)
+            #expect(remixed.stderrText.contains("[struct-ops]"))
+            #expect(remixed.stderrText.contains("1 from the server's store, 0 generated, 1 refused; 0 bytes uploaded"), "\(remixed.stderrText)")
         }
     }
 
