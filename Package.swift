@@ -87,6 +87,18 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("crypto")]
         ),
+        // CMS signing and key handling (OpenSSL's libcrypto). The server and the CLI only: never the worker.
+        .target(
+            name: "CLskelSign",
+            path: "Sources/CLskelSign",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        .target(
+            name: "LskelSign",
+            dependencies: ["CLskelSign", "LskelModel", "BPFObject"],
+            path: "Sources/LskelSign",
+            exclude: ["signed_runtime.h"]
+        ),
         // The fork server client, pre-forked jobs and the job queue. Never links libbpf or the reader.
         .target(
             name: "LskelPool",
@@ -141,6 +153,7 @@ let package = Package(
             name: "lskel",
             dependencies: [
                 "LskelEngine",
+                "LskelSign",
                 "BPFObject",
                 "LskelVerify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -193,6 +206,11 @@ let package = Package(
             ],
             path: "Tests/LskelServerTests",
             exclude: ["webform_test.py"]
+        ),
+        .testTarget(
+            name: "LskelSignTests",
+            dependencies: ["LskelSign", "LskelEngine", "LskelTestSupport"],
+            path: "Tests/LskelSignTests"
         ),
         .testTarget(
             name: "LskelVerifyTests",

@@ -47,14 +47,19 @@ public struct Instruction: Sendable, Equatable {
     public enum Opcode {
         /// BPF_LD | BPF_IMM | BPF_DW: the first half of `ld_imm64`.
         public static let ldImm64: UInt8 = 0x18
-        /// BPF_LDX | BPF_MEM | BPF_W and | BPF_B.
+        /// BPF_LDX | BPF_MEM | BPF_W, | BPF_B and | BPF_DW.
         public static let ldxW: UInt8 = 0x61
+        public static let ldxDW: UInt8 = 0x79
         public static let ldxB: UInt8 = 0x71
         /// BPF_STX | BPF_MEM | BPF_W.
         public static let stxW: UInt8 = 0x63
         /// BPF_JMP | BPF_JA, | BPF_JNE | BPF_K, | BPF_JSGE | BPF_K, | BPF_CALL, | BPF_EXIT.
         public static let ja: UInt8 = 0x05
         public static let jneK: UInt8 = 0x55
+        /// BPF_JMP | BPF_JNE | BPF_X.
+        public static let jneX: UInt8 = 0x5d
+        /// BPF_ALU64 | BPF_MOV | BPF_K.
+        public static let mov64K: UInt8 = 0xb7
         public static let jsgeK: UInt8 = 0x75
         public static let call: UInt8 = 0x85
         public static let exit: UInt8 = 0x95

@@ -9,6 +9,9 @@ public enum LoaderFile: String, CaseIterable, Sendable {
 
     public func name(stem: String) -> String { stem + rawValue }
 
+    /// A signed loader's CMS signature (DER), written beside its blobs.
+    public static let signatureSuffix = ".sig"
+
     /// The four files of a loader in a tar, in this order, under `directory` if given.
     public static func addAll(to writer: inout TarWriter, stem: String, directory: String? = nil,
                               contents: (LoaderFile) -> [UInt8]) {

@@ -19,6 +19,8 @@ public struct Manifest: Sendable, Hashable, Codable {
     public var programs: [ProgramRecord]
     public var externs: [ExternRecord]
     public var warnings: [Warning]
+    /// Present for a signed loader: what was signed, how, and what the loader expects.
+    public var signature: SignatureRecord? = nil
 
     public init(object: ObjectInfo, generator: GeneratorInfo, profile: ProfileRecord, loader: LoaderInfo,
                 maps: [MapRecord], programs: [ProgramRecord], externs: [ExternRecord], warnings: [Warning]) {

@@ -4,12 +4,17 @@ import CLskelSystem
 public enum SHA256 {
     /// Lower-case hex digest of `bytes`.
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        hex(digest: digest(bytes))
+    }
+
+    /// The 32 bytes of the digest of `bytes`.
+    public static func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         let status = Array(bytes).withUnsafeBytes { raw in
             digest.withUnsafeMutableBufferPointer { lskel_digest_sha256(raw.baseAddress, raw.count, $0.baseAddress) }
         }
         precondition(status == 0, "libcrypto failed to compute SHA-256")
-        return hex(digest: digest)
+        return digest
     }
 
     /// Lower-case hex digest of `parts` one after another, without joining them first.
@@ -37,7 +42,7 @@ public enum SHA256 {
         return hex(digest: digest)
     }
 
-    static func hex(digest: [UInt8]) -> String {
+    public static func hex(digest: [UInt8]) -> String {
         let hexDigits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(64)

@@ -16,6 +16,27 @@ public struct GuestJob: Sendable {
     /// The kernel's config, for plain libbpf's `CONFIG_*` externs (the guest has no config file).
     public var kconfig: String
     public var action: Action
+    /// Set for a signed loader: loaded with the signed runtime, its certificate in the job's session keyring.
+    public var signing: Signing?
+
+    /// What a signed loader's job carries.
+    public struct Signing: Sendable {
+        /// The CMS signature (DER).
+        public var signature: [UInt8]
+        /// The certificate to put in the keyring (DER); empty for none.
+        public var certificate: [UInt8]
+        /// The data map's `excl_prog_hash`.
+        public var exclProgHash: [UInt8]
+        /// The `kernel-hash` scheme (else `loader-hash`).
+        public var kernelChecksData: Bool
+
+        public init(signature: [UInt8], certificate: [UInt8], exclProgHash: [UInt8], kernelChecksData: Bool) {
+            self.signature = signature
+            self.certificate = certificate
+            self.exclProgHash = exclProgHash
+            self.kernelChecksData = kernelChecksData
+        }
+    }
 
     public init(insns: [UInt8], data: [UInt8], contextSize: Int, object: [UInt8], kconfig: String = "", action: Action = .run) {
         self.insns = insns
@@ -26,17 +47,23 @@ public struct GuestJob: Sendable {
         self.action = action
     }
 
-    /// The job frame: "LSKJ", length, then action, ctx size, the four lengths and the bytes.
+    /// The job frame: "LSKJ", length, then action, ctx size, the lengths, the scheme flag and the bytes.
     var frame: [UInt8] {
         let config = Array(kconfig.utf8)
         var body: [UInt8] = []
-        for value in [action.rawValue, UInt32(contextSize), UInt32(insns.count), UInt32(data.count), UInt32(object.count), UInt32(config.count)] {
+        let signed = signing ?? Signing(signature: [], certificate: [], exclProgHash: [], kernelChecksData: false)
+        for value in [action.rawValue, UInt32(contextSize), UInt32(insns.count), UInt32(data.count), UInt32(object.count), UInt32(config.count),
+                      UInt32(signed.signature.count), UInt32(signed.certificate.count), UInt32(signed.exclProgHash.count),
+                      signed.kernelChecksData ? 1 : 0] {
             withUnsafeBytes(of: value.littleEndian) { body += $0 }
         }
         body += insns
         body += data
         body += object
         body += config
+        body += signed.signature
+        body += signed.certificate
+        body += signed.exclProgHash
         var out = Array("LSKJ".utf8)
         withUnsafeBytes(of: UInt32(body.count).littleEndian) { out += $0 }
         return out + body

@@ -58,7 +58,8 @@ public enum Shell {
         try run("/bin/sh", ["-c", command], currentDirectory: currentDirectory)
     }
 
-    /// The first of `names` found on PATH or as an absolute path.
+    /// The first of `names` found on PATH, in the system's directories (a test
+    /// runner may start tests with another PATH), or as an absolute path.
     public static func which(_ names: String...) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for name in names {
@@ -66,7 +67,7 @@ public enum Shell {
                 if FileManager.default.isExecutableFile(atPath: name) { return name }
                 continue
             }
-            for dir in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
+            for dir in path.split(separator: ":") + ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
                 let candidate = "\(dir)/\(name)"
                 if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             }

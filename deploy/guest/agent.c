@@ -12,7 +12,12 @@
  * Frames (little-endian u32 lengths):
  *   guest -> host, once:  "LSKR" len release
  *   host -> guest:        "LSKJ" len action ctx_size insns_len data_len object_len kconfig_len
- *                         insns data object kconfig
+ *                         signature_len certificate_len excl_hash_len kernel_checks_data
+ *                         insns data object kconfig signature certificate excl_hash
+ * A job with a signature is a signed loader: its certificate (DER) is added to a
+ * fresh session keyring of the job's process, and the loader is loaded with
+ * lskel's signed runtime (Sources/LskelSign/signed_runtime.h, the code a signed
+ * .lskel.h carries) instead of bpf_load_and_run().
  * kconfig is the kernel's config text, written to /boot/config-RELEASE where
  * plain libbpf looks for it on a Debian system (Debian's kernels have no
  * /proc/config.gz).
@@ -38,6 +43,24 @@
 
 #include <bpf/libbpf.h>
 #include <bpf/skel_internal.h>
+#include <sys/syscall.h>
+
+#include "signed_runtime.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+/* What a signed job carries besides the loader. */
+struct signed_job {
+	const char *signature;
+	uint32_t signature_len;
+	const char *certificate;
+	uint32_t certificate_len;
+	const char *excl_hash;
+	uint32_t excl_hash_len;
+	uint32_t kernel_checks_data;
+};
 
 #define LOG_BYTES (1 << 20)
 #define EXCERPT_BYTES 3000
@@ -159,7 +182,8 @@ static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_lis
 
 /* Runs one job in this (forked) process and writes its JSON to `out`. */
 static void run_job(int out, uint32_t ctx_size, const char *insns, uint32_t insns_len, const char *data,
-		    uint32_t data_len, const char *object, uint32_t object_len, const char *kconfig)
+		    uint32_t data_len, const char *object, uint32_t object_len, const char *kconfig,
+		    const struct signed_job *signed_job)
 {
 	struct text answer = { 0 };
 	char *log = calloc(1, LOG_BYTES);
@@ -182,7 +206,29 @@ static void run_job(int out, uint32_t ctx_size, const char *insns, uint32_t insn
 	opts.insns_sz = insns_len;
 	opts.data = data;
 	opts.data_sz = data_len;
-	err = bpf_load_and_run(&opts);
+	if (signed_job) {
+		/* The certificate in a session keyring of this job's own, where the loader expects it. */
+		struct lskel_signed_load_opts signed_opts = {
+			.ctx = ctx, .data = data, .insns = insns, .data_sz = data_len, .insns_sz = insns_len,
+			.signature = signed_job->signature, .signature_sz = signed_job->signature_len,
+			.keyring_id = KEY_SPEC_SESSION_KEYRING,
+			.excl_prog_hash = signed_job->excl_hash, .excl_prog_hash_sz = signed_job->excl_hash_len,
+			.kernel_checks_data = signed_job->kernel_checks_data,
+		};
+		err = 0;
+		if (syscall(__NR_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 ||
+		    (signed_job->certificate_len &&
+		     syscall(__NR_add_key, "asymmetric", "lskel-job", signed_job->certificate,
+			     (size_t)signed_job->certificate_len, KEY_SPEC_SESSION_KEYRING) < 0)) {
+			err = -errno;
+			opts.errstr = "cannot add the certificate to a session keyring";
+		} else {
+			err = lskel_signed_load_and_run(&signed_opts);
+			opts.errstr = signed_opts.errstr;
+		}
+	} else {
+		err = bpf_load_and_run(&opts);
+	}
 	if (err < 0)
 		loader_err = err;
 
@@ -257,7 +303,7 @@ int main(void)
 
 	for (;;) {
 		char head[8];
-		uint32_t len, fields[6];
+		uint32_t len, fields[10];
 		char *body;
 		int pipefd[2];
 		pid_t child;
@@ -277,7 +323,8 @@ int main(void)
 			continue;
 		}
 		memcpy(fields, body, sizeof(fields));
-		uint64_t need = (uint64_t)sizeof(fields) + fields[2] + fields[3] + fields[4] + fields[5];
+		uint64_t need = (uint64_t)sizeof(fields) + fields[2] + fields[3] + fields[4] + fields[5] +
+				fields[6] + fields[7] + fields[8];
 		if (need != len) {
 			const char *bad = "{\"error\":\"malformed job frame\"}";
 			send_frame("LSKA", bad, strlen(bad));
@@ -302,8 +349,15 @@ int main(void)
 				kconfig = calloc(1, fields[5] + 1);
 				memcpy(kconfig, insns + fields[2] + fields[3] + fields[4], fields[5]);
 			}
+			const char *signature = insns + fields[2] + fields[3] + fields[4] + fields[5];
+			struct signed_job signed_job = {
+				.signature = signature, .signature_len = fields[6],
+				.certificate = signature + fields[6], .certificate_len = fields[7],
+				.excl_hash = signature + fields[6] + fields[7], .excl_hash_len = fields[8],
+				.kernel_checks_data = fields[9],
+			};
 			run_job(pipefd[1], fields[1], insns, fields[2], insns + fields[2], fields[3],
-				insns + fields[2] + fields[3], fields[4], kconfig);
+				insns + fields[2] + fields[3], fields[4], kconfig, fields[6] ? &signed_job : NULL);
 			_exit(0);
 		}
 		close(pipefd[1]);

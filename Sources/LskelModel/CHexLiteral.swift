@@ -2,13 +2,13 @@
 /// `print_hex` wraps them: `\0` for zero bytes, `\xNN` otherwise, a
 /// backslash-newline whenever a line would pass 78 characters; and back.
 public enum CHexLiteral {
-    static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
+    public static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
         let written: Void? = bytes.withContiguousStorageIfAvailable { append($0, to: &out) }
         if written == nil { append(Array(bytes), to: &out) }
     }
 
     /// The literal's exact length is counted first, then it is written in place.
-    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    public static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         var length = 0
         var lineLength = 0
         for byte in bytes {
