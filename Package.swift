@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LskelVerifyTests",
-            dependencies: ["LskelVerify", "LskelEngine", "LskelTestSupport"],
+            dependencies: ["LskelVerify", "LskelEngine", "LskelSign", "LskelTestSupport"],
             path: "Tests/LskelVerifyTests"
         ),
         // Runs the built `lskel` (`swift build --build-tests` builds it) rather than

@@ -85,7 +85,7 @@ public struct SignableLoader: Sendable, Equatable {
     /// The instructions as the kernel hashes a program for an exclusive map:
     /// `ld_imm64` with `BPF_PSEUDO_MAP_FD` or `BPF_PSEUDO_MAP_VALUE` get both
     /// immediates zeroed (fds differ per load); everything else as it is.
-    static func hashForm(_ insns: [UInt8]) -> [UInt8] {
+    public static func hashForm(_ insns: [UInt8]) -> [UInt8] {
         var bytes = insns
         var offset = 0
         while offset + 16 <= bytes.count {
