@@ -128,7 +128,7 @@ let package = Package(
         .target(
             name: "LskelServer",
             dependencies: [
-                "LskelModel", "LskelPool", "LskelVerify",
+                "LskelModel", "LskelPool", "LskelVerify", "LskelSign",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -145,6 +145,7 @@ let package = Package(
             name: "lskeld",
             dependencies: [
                 "LskelServer",
+                "LskelSign",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/lskeld"
@@ -200,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "LskelServerTests",
             dependencies: [
-                "LskelServer", "LskelEngine", "LskelPool", "LskelTestSupport",
+                "LskelServer", "LskelEngine", "LskelPool", "LskelSign", "LskelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ],

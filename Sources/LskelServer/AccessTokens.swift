@@ -7,8 +7,10 @@ import LskelModel
 /// ```
 /// # name      sha256 of the token                                               rate
 /// build-farm  sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  600/m
-/// ci          sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752  20/s
+/// ci          sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752  20/s  sign=release,nightly
 /// ```
+///
+/// A token signs only with the server's signing keys its `sign=` names.
 ///
 /// `lskel token` prints a new token and its line.
 public struct AccessTokens: Sendable {
@@ -18,6 +20,8 @@ public struct AccessTokens: Sendable {
         /// Requests allowed per `period` seconds (and the burst size).
         public var rate: Int
         public var period: Double
+        /// The signing keys (lskeld --signing-key NAME=...) this token may sign with.
+        public var signingKeys: Set<String> = []
     }
 
     public var entries: [Entry]
@@ -29,16 +33,24 @@ public struct AccessTokens: Sendable {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if fields.isEmpty { continue }
-            guard fields.count == 3, fields[1].hasPrefix("sha256:"), fields[1].count == 71,
+            var signing: Set<String> = []
+            if fields.count == 4, fields[3].hasPrefix("sign="), fields[3].count > 5 {
+                signing = Set(fields[3].dropFirst(5).split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+                guard !signing.contains("") else {
+                    throw AccessTokensError(line: number + 1, detail: "sign= lists key names separated by commas")
+                }
+            }
+            guard fields.count == 3 || (fields.count == 4 && !signing.isEmpty), fields[1].hasPrefix("sha256:"), fields[1].count == 71,
                   fields[1].dropFirst(7).allSatisfy({ $0.isHexDigit }),
                   let (rate, period) = Self.parseRate(fields[2])
             else {
-                throw AccessTokensError(line: number + 1, detail: "expected 'NAME sha256:<64 hex digits> RATE/[N]s|m|h'")
+                throw AccessTokensError(line: number + 1, detail: "expected 'NAME sha256:<64 hex digits> RATE/[N]s|m|h [sign=KEY[,KEY]]'")
             }
             guard !entries.contains(where: { $0.name == fields[0] }) else {
                 throw AccessTokensError(line: number + 1, detail: "token name '\(fields[0])' appears twice")
             }
-            entries.append(Entry(name: fields[0], sha256: String(fields[1].dropFirst(7)).lowercased(), rate: rate, period: period))
+            entries.append(Entry(name: fields[0], sha256: String(fields[1].dropFirst(7)).lowercased(), rate: rate, period: period,
+                                 signingKeys: signing))
         }
         guard !entries.isEmpty else { throw AccessTokensError(line: 0, detail: "the file names no token") }
         self.entries = entries

@@ -88,7 +88,8 @@ struct BatchRoutes<Context: RequestContext> {
                 let object = objects[index]
                 group.addTask {
                     do {
-                        let (loader, cached) = try await service.loader(for: object, parameters: parameters)
+                        let (unsigned, cached) = try await service.loader(for: object, parameters: parameters)
+                        let loader = try service.signed(unsigned, parameters: parameters)
                         return (index, .loader(loader, cached: cached))
                     } catch {
                         return (index, .problem(Problem.from(error)))

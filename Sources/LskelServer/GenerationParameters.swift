@@ -9,8 +9,11 @@ public struct GenerationParameters: Sendable {
     public var profile = TargetProfile()
     /// Kernel series to verify the loader on (`verify=6.1,6.18`, repeatable).
     public var verify: [String] = []
+    /// The server's signing key to sign the loader with (`sign=NAME`), and the scheme.
+    public var sign: String?
+    public var signScheme = "auto"
 
-    public static let names: Set<String> = ["name", "kernel_release", "cpus", "kconfig", "max_entries", "page_size", "format", "filename", "verify"]
+    public static let names: Set<String> = ["name", "kernel_release", "cpus", "kconfig", "max_entries", "page_size", "format", "filename", "verify", "sign", "sign_scheme"]
     /// Most series one request verifies on.
     public static let maxVerify = 8
 
@@ -33,6 +36,16 @@ public struct GenerationParameters: Sendable {
             case "max_entries":
                 let (map, entries) = try Self.checked { try TargetProfile.parseMaxEntries(value) }
                 profile.maxEntries[map] = entries
+            case "sign":
+                guard !value.isEmpty, value.utf8.count <= 64,
+                      value.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7a) || $0 == 0x2d || $0 == 0x5f || $0 == 0x2e })
+                else { throw Self.bad(field, value, "a signing key's name (letters, digits, '.', '_', '-')") }
+                sign = value
+            case "sign_scheme":
+                guard ["auto", "loader-hash", "kernel-hash"].contains(value) else {
+                    throw Problem(.invalidSignScheme, detail: "sign_scheme is auto, loader-hash (Linux 6.18) or kernel-hash (7.3 and later), not '\(value.prefix(32))'")
+                }
+                signScheme = value
             case "verify":
                 for series in value.split(separator: ",", omittingEmptySubsequences: false) {
                     let text = series.trimmingCharacters(in: .whitespaces)

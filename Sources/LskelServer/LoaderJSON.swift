@@ -41,6 +41,11 @@ enum LoaderJSON {
         string(loader.name, to: &after)
         after += Array(#","sandbox_level":"#.utf8)
         string(loader.sandboxLevel, to: &after)
+        if let signature = loader.signatureBuffer {
+            after += Array(#","signature":""#.utf8)
+            Base64.append(signature, to: &after)
+            after.append(UInt8(ascii: "\""))
+        }
         after.append(UInt8(ascii: "}"))
         return (ByteBuffer(bytes: before), ByteBuffer(bytes: after))
     }

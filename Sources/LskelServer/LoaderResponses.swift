@@ -7,7 +7,7 @@ import NIOCore
 /// Renders a stored loader in the format a request asks for.
 enum LoaderResponses {
     enum Format: String {
-        case json, header, insns, data, manifest, tar
+        case json, header, insns, data, manifest, tar, sig
     }
 
     /// `?format=` wins, then `Accept`, then JSON.
@@ -35,8 +35,11 @@ enum LoaderResponses {
 
     static func links(_ loader: StoredLoader) -> [String: String] {
         let base = "/v1/loaders/\(loader.key)"
-        var links = ["self": base]
-        for part in StoredLoader.Part.allCases { links[part.rawValue] = "\(base)/\(part.rawValue)" }
+        let query = loader.variant.map { "?" + $0 } ?? ""
+        var links = ["self": base + query]
+        for part in StoredLoader.Part.allCases where part != .sig || loader.signatureBuffer != nil {
+            links[part.rawValue] = "\(base)/\(part.rawValue)\(query)"
+        }
         return links
     }
 
@@ -57,11 +60,11 @@ enum LoaderResponses {
     }
 
     static func response(_ loader: StoredLoader, format: Format, cached: Bool, request: Request, verification: [UInt8]? = nil) -> Response {
-        let etag = "\"\(loader.key)-\(format.rawValue)\""
+        let etag = "\"\(loader.key)-\(format.rawValue)\(loader.variant.map { "-" + $0.replacingOccurrences(of: "&", with: "-").replacingOccurrences(of: "=", with: "-") } ?? "")\""
         var headers: HTTPFields = [
             .eTag: etag,
             .cacheControl: "public, max-age=31536000, immutable",
-            .location: "/v1/loaders/\(loader.key)",
+            .location: "/v1/loaders/\(loader.key)" + (loader.variant.map { "?" + $0 } ?? ""),
         ]
         if let match = request.headers[.ifNoneMatch],
            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
@@ -79,6 +82,7 @@ enum LoaderResponses {
         case .data: (body, download) = (ResponseBody(byteBuffer: loader.dataBuffer), ("application/octet-stream", LoaderFile.data.rawValue))
         case .manifest: (body, download) = (ResponseBody(byteBuffer: loader.manifestBuffer), ("application/json", LoaderFile.manifest.rawValue))
         case .tar: (body, download) = (ResponseBody(byteBuffer: ByteBuffer(bytes: loader.tar)), ("application/x-tar", ".lskel.tar"))
+        case .sig: (body, download) = (ResponseBody(byteBuffer: loader.signatureBuffer ?? ByteBuffer()), ("application/pkcs7-signature", LoaderFile.signatureSuffix))
         }
         if let verification, format != .json, let summary = Self.verificationSummary(verification) {
             headers[HTTPField.Name("Lskel-Verification")!] = summary

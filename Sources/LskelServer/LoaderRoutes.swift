@@ -15,24 +15,33 @@ struct LoaderRoutes<Context: RequestContext> {
         }
         routes.get("info") { _, _ in
             let body = InfoBody(generatorVersion: LoaderService.generatorVersion, maxUploadBytes: configuration.maxUploadBytes,
-                                maxBatchObjects: configuration.maxBatchObjects)
+                                maxBatchObjects: configuration.maxBatchObjects, signingKeys: service.signer?.info ?? [])
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(bytes: ResponseJSON.encode(body))))
         }
         routes.get("loaders/:key") { request, context in
-            let loader = try await service.stored(try context.parameters.require("key"))
+            let loader = try service.signed(try await service.stored(try context.parameters.require("key")), parameters: try signing(request))
             let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar, .manifest])
             return LoaderResponses.response(loader, format: format, cached: true, request: request)
         }
         routes.get("loaders/:key/:part") { request, context in
             let partName = try context.parameters.require("part")
             guard let part = StoredLoader.Part(rawValue: partName), let format = LoaderResponses.Format(rawValue: part.rawValue) else {
-                throw Problem(.unknownPart, detail: "'\(partName.prefix(32))' is not one of header, insns, data, manifest, tar")
+                throw Problem(.unknownPart, detail: "'\(partName.prefix(32))' is not one of header, insns, data, manifest, tar, sig")
             }
-            let loader = try await service.stored(try context.parameters.require("key"))
+            let loader = try service.signed(try await service.stored(try context.parameters.require("key")), parameters: try signing(request))
+            if part == .sig && loader.signatureBuffer == nil {
+                throw Problem(.unknownPart, detail: "this loader is not signed: ask for sig with sign=NAME (and sign_scheme)")
+            }
             return LoaderResponses.response(loader, format: format, cached: true, request: request)
         }
         return routes
+    }
+
+    /// `sign` and `sign_scheme` of a GET (its other query parameters are not the generator's).
+    func signing(_ request: Request) throws -> GenerationParameters {
+        let fields = ["sign", "sign_scheme"].compactMap { name in request.uri.queryParameters.get(name).map { (name: name, value: $0) } }
+        return try GenerationParameters(fields: fields)
     }
 
     func create(_ request: Request) async throws -> Response {
@@ -43,7 +52,8 @@ struct LoaderRoutes<Context: RequestContext> {
         let parameters = try GenerationParameters(fields: upload.fields)
         try VerificationService.check(parameters.verify, with: verification)
         let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar])
-        let (loader, cached) = try await service.loader(for: object, parameters: parameters)
+        let (unsigned, cached) = try await service.loader(for: object, parameters: parameters)
+        let loader = try service.signed(unsigned, parameters: parameters)
         var verified: [UInt8]? = nil
         if let verification, !parameters.verify.isEmpty {
             verified = await verification.verify(object, parameters: parameters, series: parameters.verify, service: service)

@@ -10,13 +10,20 @@ public final class LoaderService: Sendable {
 
     public let generator: any LoaderGenerating
     public let store: any LoaderStoring
+    /// The server's signing keys, or nil for none.
+    public let signer: LoaderSigner?
+    /// Whether `/v1` requires tokens (then only a token naming a key signs with it).
+    let tokensRequired: Bool
     let metrics: ServerMetrics
     private let flights = SingleFlight<StoredLoader>()
 
-    public init(generator: any LoaderGenerating, store: any LoaderStoring, metrics: ServerMetrics) {
+    public init(generator: any LoaderGenerating, store: any LoaderStoring, metrics: ServerMetrics,
+                signer: LoaderSigner? = nil, tokensRequired: Bool = false) {
         self.generator = generator
         self.store = store
         self.metrics = metrics
+        self.signer = signer
+        self.tokensRequired = tokensRequired
     }
 
     /// The loader and whether it came from the store. Throws a ``Problem``.
@@ -85,6 +92,15 @@ public final class LoaderService: Sendable {
                 ? Character(scalar) : "_"
         })
         return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
+    }
+
+    /// The loader signed as the parameters ask (`sign`), else as it is.
+    public func signed(_ loader: StoredLoader, parameters: GenerationParameters) throws -> StoredLoader {
+        guard parameters.sign != nil else { return loader }
+        guard let signer else {
+            throw Problem(.unknownSigningKey, detail: "this server holds no signing keys (lskeld --signing-key NAME=KEY.pem,CERT)")
+        }
+        return try signer.sign(loader, parameters: parameters, token: RequestToken.current, tokensRequired: tokensRequired)
     }
 
     /// A stored loader by key, the stored refusal's problem, or a 404 problem that says to POST again.

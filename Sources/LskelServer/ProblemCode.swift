@@ -32,6 +32,14 @@ public enum ProblemCode: String, CaseIterable, Sendable {
     case verificationUnavailable = "verification-unavailable"
     /// `verify` names a kernel series the server does not have.
     case unknownKernel = "unknown-kernel"
+    /// `sign` names a key the server does not hold.
+    case unknownSigningKey = "unknown-signing-key"
+    /// `sign_scheme` is not one of auto, loader-hash, kernel-hash.
+    case invalidSignScheme = "invalid-sign-scheme"
+    /// The profile's kernel cannot take a signed loader, or auto cannot choose for it.
+    case signingRefused = "signing-refused"
+    /// The token may not sign with that key (or anonymous signing off loopback).
+    case signingForbidden = "signing-forbidden"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -40,11 +48,12 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .uploadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .tokenRequired: .unauthorized
-        case .tokenRejected: .forbidden
+        case .tokenRejected, .signingForbidden: .forbidden
         case .rateLimited: .tooManyRequests
         case .unknownKey, .unknownPart, .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .workerContained, .verificationUnavailable, .unknownKernel: .unprocessableContent
+        case .workerContained, .verificationUnavailable, .unknownKernel, .unknownSigningKey, .invalidSignScheme, .signingRefused:
+            .unprocessableContent
         case .saturated, .shuttingDown, .notReady: .serviceUnavailable
         case .workerFailed, .internalError: .internalServerError
         }
@@ -68,6 +77,10 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .workerFailed, .internalError: "Internal error"
         case .verificationUnavailable: "Verification unavailable"
         case .unknownKernel: "Unknown kernel"
+        case .unknownSigningKey: "Unknown signing key"
+        case .invalidSignScheme: "Invalid signing scheme"
+        case .signingRefused: "Cannot sign for this kernel"
+        case .signingForbidden: "Signing not allowed"
         }
     }
 }

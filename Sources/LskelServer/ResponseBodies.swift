@@ -63,6 +63,16 @@ struct InfoBody: Encodable {
     var key = Key()
     var maxUploadBytes: Int
     var maxBatchObjects: Int
+    /// The keys `sign=` can name: their certificates, never the keys.
+    var signingKeys: [SigningKeyInfo] = []
+
+    struct SigningKeyInfo: Encodable {
+        var name: String
+        var certificateSha256: String
+        var subject: String
+        var keyType: String
+        var deterministic: Bool
+    }
 }
 
 /// `/healthz`.

@@ -23,7 +23,14 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let limits = configuration.connections
     let budget = ConnectionBudget(limit: limits.effectiveMaxConnections())
     let metrics = ServerMetrics(connections: budget)
-    let service = LoaderService(generator: pool, store: store, metrics: metrics)
+    let signer = configuration.signingKeys.isEmpty ? nil
+        : LoaderSigner(keys: configuration.signingKeys, anonymousMaySign: configuration.bindsLoopbackOnly)
+    for key in configuration.signingKeys.values.sorted(by: { $0.name < $1.name }) {
+        logger.info("signing key", metadata: ["name": "\(key.name)", "type": "\(key.keyType)", "subject": "\(key.subject)",
+                                              "certificate_sha256": "\(key.certificateSHA256)"])
+    }
+    let service = LoaderService(generator: pool, store: store, metrics: metrics, signer: signer,
+                                tokensRequired: configuration.tokens != nil)
     var verification: VerificationService? = nil
     if let kernels = configuration.kernels {
         let matrix = try KernelMatrix(directory: kernels)

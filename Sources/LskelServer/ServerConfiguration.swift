@@ -1,4 +1,5 @@
 import LskelPool
+import LskelSign
 
 /// Everything `lskeld` can be told, with defaults for a 2-core machine and no
 /// external services.
@@ -31,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var kernels: String?
     /// Guests kept booted per kernel series.
     public var verifyPool = 1
+    /// Signing keys by name (`--signing-key NAME=KEY.pem,CERT`), read and checked at start.
+    public var signingKeys: [String: SigningKey] = [:]
 
     /// Whether `host` is a loopback address.
     public var bindsLoopbackOnly: Bool {

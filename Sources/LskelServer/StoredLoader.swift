@@ -23,6 +23,11 @@ public struct StoredLoader: Sendable {
     public var sandboxLevel: String
     /// libbpf's warnings and notes while generating it.
     public var libbpfLog: [String] = []
+    /// A signed loader's CMS signature (DER), or nil for an unsigned loader.
+    public let signatureBuffer: ByteBuffer?
+    /// For a signed form, the query that asks for it (`sign=NAME&sign_scheme=S`):
+    /// part of its links and ETags. Signed forms are made on request, never stored.
+    public var variant: String?
     /// Set when the generator refused the object: then there are no files, and
     /// every request for this key is answered with the same problem.
     public var refusal: Refusal?
@@ -52,7 +57,8 @@ public struct StoredLoader: Sendable {
     }
 
     public init(key: String, name: String, stem: String, header: [UInt8], insns: [UInt8], data: [UInt8],
-                manifest: [UInt8], sandboxLevel: String, libbpfLog: [String] = []) {
+                manifest: [UInt8], sandboxLevel: String, libbpfLog: [String] = [], signature: [UInt8]? = nil) {
+        signatureBuffer = signature.map { ByteBuffer(bytes: $0) }
         self.key = key
         self.name = name
         self.stem = stem
@@ -92,9 +98,9 @@ public struct StoredLoader: Sendable {
 
     }
 
-    /// The parts served at `/v1/loaders/{key}/{part}`.
+    /// The parts served at `/v1/loaders/{key}/{part}` (`sig` of a signed form only).
     public enum Part: String, CaseIterable, Sendable {
-        case header, insns, data, manifest, tar
+        case header, insns, data, manifest, tar, sig
     }
 
     public var metadata: Metadata {
@@ -124,6 +130,9 @@ public struct StoredLoader: Sendable {
     public var tar: [UInt8] {
         var writer = TarWriter()
         LoaderFile.addAll(to: &writer, stem: stem, contents: contents)
+        if let signatureBuffer {
+            writer.add(name: stem + LoaderFile.signatureSuffix, bytes: Array(signatureBuffer.readableBytesView))
+        }
         return writer.finish()
     }
 

@@ -37,9 +37,14 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             var context = context
             context.logger[metadataKey: "token"] = .string(entry.name)
-            return try await next(request, context)
+            return try await RequestToken.$current.withValue(entry) { try await next(request, context) }
         }
     }
+}
+
+/// The token the request in this task was admitted with (nil without `--tokens`).
+enum RequestToken {
+    @TaskLocal static var current: AccessTokens.Entry?
 }
 
 /// Token buckets by token name: `rate` requests of burst, refilled at `rate` per `period`.

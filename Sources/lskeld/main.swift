@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import LskelServer
+import LskelSign
 
 /// lskeld: the light-skeleton generation service.
 ///
@@ -41,6 +42,8 @@ struct Lskeld: AsyncParsableCommand {
     @Option(name: .customLong("kernels"), help: "Kernel matrix for verify= (deploy/fetch-kernels DIR; deploy/build-guest DIR).") var kernels: String?
     @Option(name: .customLong("verify-pool"), help: "Guests kept booted per kernel series (1).") var verifyPool: Int?
     @Option(name: .customLong("tokens"), help: "File of bearer token hashes (NAME sha256:HEX RATE/s|m|h per line) required on /v1.") var tokens: String?
+    @Option(name: .customLong("signing-key"), help: "A key to sign loaders with, as NAME=KEY.pem,CERT (PEM or DER); repeatable. The key file must be readable by its owner only. LSKELD_SIGNING_KEYS takes several, separated by ';'.")
+    var signingKeys: [String] = []
     @Flag(name: .customLong("allow-anonymous"), help: "Serve a non-loopback address without tokens.") var allowAnonymous = false
     @Option(name: .customLong("read-header-timeout"), help: "Seconds from a request's first byte (or a new connection) to the end of its head (10).")
     var readHeaderTimeout: Double?
@@ -128,6 +131,24 @@ struct Lskeld: AsyncParsableCommand {
             }
             do {
                 configuration.tokens = try AccessTokens(text: text)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let keySpecs = !signingKeys.isEmpty ? signingKeys
+            : (ProcessInfo.processInfo.environment["LSKELD_SIGNING_KEYS"] ?? "").split(separator: ";").map(String.init)
+        for spec in keySpecs {
+            guard let equals = spec.firstIndex(of: "="), let comma = spec[equals...].firstIndex(of: ",") else {
+                throw ValidationError("--signing-key is NAME=KEY.pem,CERT, not '\(spec)'")
+            }
+            let name = String(spec[..<equals])
+            guard !name.isEmpty, name.utf8.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
+                  configuration.signingKeys[name] == nil else {
+                throw ValidationError("--signing-key name '\(name)' must be unique, 1 to 64 letters, digits, '.', '_' or '-'")
+            }
+            do {
+                configuration.signingKeys[name] = try SigningKey(name: name, keyPath: String(spec[spec.index(after: equals)..<comma]),
+                                                                 certificatePath: String(spec[spec.index(after: comma)...]))
             } catch {
                 throw ValidationError("\(error)")
             }

@@ -51,7 +51,10 @@ enum TestServer {
         let store = try await makeStore(configuration: configuration, logger: logger)
         defer { removeDirectory(of: configuration) }
         let metrics = ServerMetrics()
-        let service = LoaderService(generator: InProcessGenerator(), store: store, metrics: metrics)
+        let signer = configuration.signingKeys.isEmpty ? nil
+            : LoaderSigner(keys: configuration.signingKeys, anonymousMaySign: configuration.bindsLoopbackOnly)
+        let service = LoaderService(generator: InProcessGenerator(), store: store, metrics: metrics, signer: signer,
+                                    tokensRequired: configuration.tokens != nil)
         let app = Application(router: buildRouter(configuration: configuration, service: service, metrics: metrics, logger: logger),
                               logger: logger)
         return try await app.test(.router) { client in try await body(client) }
