@@ -41,7 +41,17 @@ struct SubmitCommand: AsyncParsableCommand {
 
     @OptionGroup var profileOptions: ProfileOptions
 
+    @Option(name: .customLong("sign"), help: "Have the server sign each loader with its key of this name (writes x.sig beside the blobs).")
+    var sign: String?
+
+    @Option(name: .customLong("sign-scheme"), help: "loader-hash (Linux 6.18), kernel-hash (7.3 and later) or auto (from --kernel-release).")
+    var signScheme: String = "auto"
+
     func validate() throws {
+        if sign == nil && signScheme != "auto" { throw ValidationError("--sign-scheme goes with --sign") }
+        if !["auto", "loader-hash", "kernel-hash"].contains(signScheme) {
+            throw ValidationError("--sign-scheme is loader-hash, kernel-hash or auto, not '\(signScheme)'")
+        }
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ValidationError("--server must be an http(s) URL, not '\(server)'")
         }
@@ -121,7 +131,7 @@ struct SubmitCommand: AsyncParsableCommand {
     func step(path: String, object: [UInt8], profile: TargetProfile, generatorVersion: String?, client: HTTPClient) async -> Step {
         if let generatorVersion, let name = try? name ?? SkeletonName.fromFileName((path as NSString).lastPathComponent) {
             let key = LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: generatorVersion)
-            switch await Self.stored(key: key, server: base, token: bearer, client: client) {
+            switch await Self.stored(key: key, query: signingQuery, server: base, token: bearer, client: client) {
             case .loader(let tar):
                 if case .written = write(tar: tar, path: path) { return .hit }
             case .refused(let detail, let kind, let libbpfLog):
@@ -138,6 +148,13 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     var base: String { server.hasSuffix("/") ? String(server.dropLast()) : server }
+
+    /// `?sign=NAME&sign_scheme=S` for a signed loader by key, else nothing.
+    var signingQuery: String {
+        guard let sign else { return "" }
+        let name = sign.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? sign
+        return "?sign=\(name)&sign_scheme=\(signScheme)"
+    }
     var bearer: String? { token ?? ProcessInfo.processInfo.environment["LSKEL_TOKEN"] }
 
     /// The server's generator version from `GET /v1/info`, or nil (an older server: every object is uploaded).
@@ -162,8 +179,8 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     /// One part of the stored loader by key, the stored refusal, or nothing.
-    static func stored(key: String, part: String = "tar", server: String, token: String?, client: HTTPClient) async -> Stored {
-        var request = HTTPClientRequest(url: server + "/v1/loaders/\(key)/\(part)")
+    static func stored(key: String, part: String = "tar", query: String = "", server: String, token: String?, client: HTTPClient) async -> Stored {
+        var request = HTTPClientRequest(url: server + "/v1/loaders/\(key)/\(part)" + query)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         guard let response = try? await client.execute(request, timeout: .seconds(120)),
               let body = try? await response.body.collect(upTo: 1 << 30) else { return .missing }
@@ -184,6 +201,7 @@ struct SubmitCommand: AsyncParsableCommand {
     func fields(_ profile: TargetProfile) -> [(String, String)] {
         var fields: [(String, String)] = [("cpus", String(profile.possibleCPUs)), ("page_size", String(profile.pageSize))]
         if let name { fields.append(("name", name)) }
+        if let sign { fields += [("sign", sign), ("sign_scheme", signScheme)] }
         if let release = profile.kernelRelease { fields.append(("kernel_release", release)) }
         if let kconfig = profile.kconfig { fields.append(("kconfig", kconfig)) }
         for (map, value) in profile.maxEntries.sorted(by: { $0.key < $1.key }) { fields.append(("max_entries", "\(map)=\(value)")) }
@@ -273,6 +291,14 @@ struct SubmitCommand: AsyncParsableCommand {
                 try Data(bytes).write(to: URL(fileURLWithPath: file.name(stem: stem)))
             } catch {
                 return .rejected("cannot write \(file.name(stem: stem)): \(error)")
+            }
+        }
+        if sign != nil && format.files.contains(.insns) {
+            guard let signature = files[serverStem + LoaderFile.signatureSuffix] else { return .unavailable("the server's answer lacks the signature") }
+            do {
+                try Data(signature).write(to: URL(fileURLWithPath: stem + LoaderFile.signatureSuffix))
+            } catch {
+                return .rejected("cannot write \(stem + LoaderFile.signatureSuffix): \(error)")
             }
         }
         return .written

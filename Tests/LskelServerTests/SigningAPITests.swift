@@ -177,3 +177,35 @@ struct SigningTestFiles {
         return files
     }
 }
+
+/// The CLI's two ways of signing give the same files.
+@Suite("Signing from the CLI")
+struct SigningCLITests {
+    @Test("lskel submit --sign and lskel gen --sign-key with the same key write the same header, blobs, manifest and signature; a rebuild by key uploads nothing")
+    func submitEqualsGen() async throws {
+        let files = try SigningTestFiles.make()
+        defer { try? FileManager.default.removeItem(atPath: files.directory) }
+        let object = try Fixtures.object("rt_execsnoop")
+        let flags = ["--kernel-release", SigningAPITests.release618, "--cpus", "4"]
+        let local = files.directory + "/gen"
+        let generated = try await CLI.runDetached(["gen", object, "--out-dir", local, "--sign-key", files.key, "--sign-cert", files.cert] + flags)
+        #expect(generated.status == 0, "\(generated.stderrText)")
+        let key = try SigningKey(name: "rel", keyPath: files.key, certificatePath: files.cert)
+        let configuration = TestServer.configuration { $0.signingKeys = ["rel": key] }
+        try await TestServer.run(configuration) { _, port in
+            for (attempt, summary) in [(1, "0 from the server's store, 1 generated"), (2, "1 from the server's store, 0 generated, 0 refused; 0 bytes uploaded")] {
+                let remote = files.directory + "/submit\(attempt)"
+                let submitted = try await CLI.runDetached(["submit", object, "--server", "http://127.0.0.1:\(port)", "--out-dir", remote,
+                                                           "--sign", "rel"] + flags)
+                #expect(submitted.status == 0 && submitted.stderrText.contains(summary), "\(submitted.stderrText)")
+                let names = try FileManager.default.contentsOfDirectory(atPath: local).sorted()
+                #expect(names == ["rt_execsnoop.data.bin", "rt_execsnoop.insns.bin", "rt_execsnoop.lskel.h", "rt_execsnoop.manifest.json", "rt_execsnoop.sig"])
+                #expect(try FileManager.default.contentsOfDirectory(atPath: remote).sorted() == names)
+                for name in names {
+                    #expect(FileManager.default.contents(atPath: "\(local)/\(name)") == FileManager.default.contents(atPath: "\(remote)/\(name)"),
+                            "\(name) differs between lskel gen and lskel submit (attempt \(attempt))")
+                }
+            }
+        }
+    }
+}

@@ -98,6 +98,33 @@ struct SigningTests {
         #expect(throws: SchemeChoice.Refusal.unproven("7.1.2")) { try SchemeChoice.scheme(forRelease: "7.1.2") }
     }
 
+    @Test("a signed loader's manifest validates against Public/schema/manifest-v1.json and describes the final instructions")
+    func signedManifestSchema() throws {
+        let files = try Self.keypair()
+        defer { try? FileManager.default.removeItem(atPath: files.directory) }
+        let key = try SigningKey(name: "lskel-test", keyPath: files.key, certificatePath: files.cert)
+        let (loader, manifest) = try LoaderGenerator.generateWithManifest(object: try Fixtures.bytes("rt_execsnoop"), objectName: "rt_execsnoop.bpf.o",
+                                                                          name: "rt_execsnoop_bpf", profile: TargetProfile())
+        let signed = try LoaderSigning.sign(header: loader.header, name: "rt_execsnoop_bpf", insns: loader.insns, data: loader.data,
+                                            scheme: .loaderHash, key: key)
+        let signedManifest = LoaderSigning.manifest(manifest, signed: signed)
+        #expect(signedManifest.loader.insnsSize == signed.insns.count && signed.insns.count == loader.insns.count + 21 * 8)
+        #expect(signedManifest.signature?.checkInsns == 21)
+        let path = files.directory + "/signed.manifest.json"
+        try Data(try ManifestJSON.encode(signedManifest)).write(to: URL(fileURLWithPath: path))
+        let script = """
+            import json, sys, jsonschema
+            validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+            errors = list(validator.iter_errors(json.load(open(sys.argv[2]))))
+            for error in errors: print("/".join(map(str, error.absolute_path)), error.message)
+            sys.exit(1 if errors else 0)
+            """
+        let result = try Shell.run("/usr/bin/python3", ["-c", script, Fixtures.packageRoot + "/Public/schema/manifest-v1.json", path])
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+        // An unsigned manifest has no signature member at all.
+        #expect(!String(decoding: try ManifestJSON.encode(manifest), as: UTF8.self).contains("\"signature\""))
+    }
+
     @Test("the runtime a signed header carries is the file the guest agent compiles")
     func runtimeIsOneFile() throws {
         let file = try String(contentsOfFile: Fixtures.packageRoot + "/Sources/LskelSign/signed_runtime.h", encoding: .utf8)
