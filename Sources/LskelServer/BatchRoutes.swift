@@ -35,6 +35,7 @@ struct BatchRoutes<Context: RequestContext> {
         fields.removeAll { $0.name == "filename" }
         let parameters = try GenerationParameters(fields: fields)
         try VerificationService.check(parameters.verify, with: verification)
+        try service.checkSigning(parameters)
         let format = try LoaderResponses.format(for: request, allowed: [.json, .tar])
         let outcomes = await run(upload.objects, parameters: parameters)
         var verified: [[UInt8]?] = Array(repeating: nil, count: upload.objects.count)

@@ -51,6 +51,7 @@ struct LoaderRoutes<Context: RequestContext> {
         }
         let parameters = try GenerationParameters(fields: upload.fields)
         try VerificationService.check(parameters.verify, with: verification)
+        try service.checkSigning(parameters)
         let format = try LoaderResponses.format(for: request, allowed: [.json, .header, .tar])
         let (unsigned, cached) = try await service.loader(for: object, parameters: parameters)
         let loader = try service.signed(unsigned, parameters: parameters)

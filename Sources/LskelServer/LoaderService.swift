@@ -94,6 +94,15 @@ public final class LoaderService: Sendable {
         return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
     }
 
+    /// Refuses, before any generation, a request to sign that cannot be signed.
+    public func checkSigning(_ parameters: GenerationParameters) throws {
+        guard parameters.sign != nil else { return }
+        guard let signer else {
+            throw Problem(.unknownSigningKey, detail: "this server holds no signing keys (lskeld --signing-key NAME=KEY.pem,CERT)")
+        }
+        _ = try signer.check(parameters, release: parameters.profile.kernelRelease, token: RequestToken.current, tokensRequired: tokensRequired)
+    }
+
     /// The loader signed as the parameters ask (`sign`), else as it is.
     public func signed(_ loader: StoredLoader, parameters: GenerationParameters) throws -> StoredLoader {
         guard parameters.sign != nil else { return loader }

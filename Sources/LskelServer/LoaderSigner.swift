@@ -20,9 +20,12 @@ public final class LoaderSigner: Sendable {
         self.anonymousMaySign = anonymousMaySign
     }
 
-    /// `loader` signed as `parameters` ask, or `loader` itself when they do not. Throws a ``Problem``.
-    func sign(_ loader: StoredLoader, parameters: GenerationParameters, token: AccessTokens.Entry?, tokensRequired: Bool) throws -> StoredLoader {
-        guard let name = parameters.sign else { return loader }
+    /// The key and scheme `parameters` ask for, checked: the key exists, the token may
+    /// use it, and the kernel release can take the scheme. Run before generating, so a
+    /// request that cannot be signed is refused without a generation.
+    func check(_ parameters: GenerationParameters, release: String?, token: AccessTokens.Entry?,
+               tokensRequired: Bool) throws -> (key: SigningKey, scheme: SignatureScheme)? {
+        guard let name = parameters.sign else { return nil }
         guard let key = keys[name] else {
             throw Problem(.unknownSigningKey, detail: keys.isEmpty
                 ? "this server holds no signing keys (lskeld --signing-key NAME=KEY.pem,CERT)"
@@ -35,21 +38,26 @@ public final class LoaderSigner: Sendable {
         } else if !anonymousMaySign {
             throw Problem(.signingForbidden, detail: "signing needs a token naming the key (lskeld --tokens) when lskeld serves more than loopback")
         }
-        guard let manifest = try? ManifestJSON.decode(loader.manifest) else {
-            throw Problem(.workerFailed, detail: "the stored manifest cannot be read back to sign the loader")
-        }
-        let release = manifest.profile.kernelRelease.value
-        let scheme: SignatureScheme
         do {
             if let named = SignatureScheme(rawValue: parameters.signScheme) {
                 try SchemeChoice.check(named, release: release)
-                scheme = named
-            } else {
-                scheme = try SchemeChoice.scheme(forRelease: release)
+                return (key, named)
             }
+            return (key, try SchemeChoice.scheme(forRelease: release))
         } catch {
             throw Problem(.signingRefused, detail: error.description)
         }
+    }
+
+    /// `loader` signed as `parameters` ask, or `loader` itself when they do not. Throws a ``Problem``.
+    func sign(_ loader: StoredLoader, parameters: GenerationParameters, token: AccessTokens.Entry?, tokensRequired: Bool) throws -> StoredLoader {
+        guard parameters.sign != nil else { return loader }
+        guard let manifest = try? ManifestJSON.decode(loader.manifest) else {
+            throw Problem(.workerFailed, detail: "the stored manifest cannot be read back to sign the loader")
+        }
+        guard let (key, scheme) = try check(parameters, release: manifest.profile.kernelRelease.value, token: token,
+                                            tokensRequired: tokensRequired) else { return loader }
+        let name = key.name
         let variant = "sign=\(name)&sign_scheme=\(scheme.rawValue)"
         let cacheKey = loader.key + "?" + variant + "#" + key.certificateSHA256
         if let cached = cache.withLock({ $0.entries[cacheKey] }) { return cached }

@@ -122,6 +122,10 @@ struct SigningAPITests {
                 let (status, json, _) = try await Self.post(client, query, object: object)
                 #expect(status == .unprocessableContent && json["type"] as? String == "/problems/\(type)", "\(query): \(json)")
             }
+            // Each was refused before anything was generated.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(String(buffer: response.body).contains("lskeld_cache_misses_total 0\n"))
+            }
         }
         // Tokens: one may sign with the key, one may not.
         let allowed = "tok-allowed-0123456789", denied = "tok-denied-0123456789"
