@@ -84,7 +84,24 @@ function formData() {
   }
   const verify = checkedKernels();
   if (verify) data.append("verify", verify);
+  if ($("sign").value) {
+    data.append("sign", $("sign").value);
+    data.append("sign_scheme", $("sign_scheme").value);
+  }
   return data;
+}
+
+/** The server's signing keys (/v1/info), as choices. */
+async function loadSigningKeys() {
+  try {
+    const info = await (await fetch("/v1/info")).json();
+    const keys = info.signing_keys || [];
+    $("sign").replaceChildren(text("option", keys.length ? "Do not sign" : "Do not sign (this server holds no signing keys)"),
+      ...keys.map((key) => { const o = text("option", `${key.name} (${key.subject})`); o.value = key.name; return o; }));
+    $("sign").options[0].value = "";
+  } catch {
+    // The form still generates unsigned loaders.
+  }
 }
 
 /** The kernels ticked in the verify list, comma-separated ("" for none). */
@@ -126,6 +143,7 @@ function curlCommand(file) {
   if ($("kconfig").files[0]) parts.push("-F", `kconfig=@${$("kconfig").files[0].name}`);
   for (const line of $("max_entries").value.split("\n")) if (line.trim()) parts.push("-F", `max_entries=${line.trim()}`);
   if (checkedKernels()) parts.push("-F", `verify=${checkedKernels()}`);
+  if ($("sign").value) parts.push("-F", `sign=${$("sign").value}`, "-F", `sign_scheme=${$("sign_scheme").value}`);
   parts.push(`'${location.origin}/v1/loaders?format=tar'`, "-o", "loader.tar");
   return parts.map((p) => (p.startsWith("'") || !/[\s'"$`\\]/.test(p) ? p : `'${p.replace(/'/g, "'\\''")}'`)).join(" ");
 }
@@ -184,6 +202,11 @@ function render(response, curl) {
     ["Sandbox", response.sandbox_level],
     ["Cached", response.cached ? "yes" : "no"],
   ];
+  if (manifest.signature) {
+    const sig = manifest.signature;
+    summary.push(["Signature", `${sig.scheme} with key ${sig.key_name} (${sig.certificate_subject}), ${formatBytes(sig.signature_size)}, keyring ${sig.keyring}`]);
+    summary.push(["Certificate SHA-256", sig.certificate_sha256]);
+  }
   $("summary").replaceChildren(...summary.flatMap(([k, v]) => [text("dt", k), text("dd", v)]));
 
   $("warnings").replaceChildren(...manifest.warnings.map((w) => text("p", w.message, "warning")));
@@ -202,10 +225,11 @@ function render(response, curl) {
   const base = `/v1/loaders/${response.key}`;
   const stem = object.name.replace(/\.bpf\.o$|\.o$/, "");
   const files = [["header", `${stem}.lskel.h`], ["insns", `${stem}.insns.bin`], ["data", `${stem}.data.bin`], ["manifest", `${stem}.manifest.json`], ["tar", `${stem}.lskel.tar`]];
+  if (response.signature) files.push(["sig", `${stem}.sig`]);
   $("downloads").replaceChildren(...files.map(([part, name]) => {
     const li = document.createElement("li");
     const a = text("a", name);
-    a.href = `${base}/${part}`;
+    a.href = (response.links && response.links[part]) || `${base}/${part}`;
     a.setAttribute("download", name);
     a.id = `download-${part}`;
     li.appendChild(a);
@@ -263,6 +287,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setupDrop();
   $("generate").addEventListener("submit", submit);
   loadKernels();
+  loadSigningKeys();
   $("reloc-program").addEventListener("change", renderRelocations);
   $("reloc-kind").addEventListener("change", renderRelocations);
   $("copy-curl").addEventListener("click", copyCurl);

@@ -1,5 +1,6 @@
 import Foundation
 import LskelEngine
+import LskelSign
 import LskelTestSupport
 import Testing
 
@@ -17,7 +18,7 @@ struct WebFormTests {
         return nil
     }()
 
-    @Test("upload, tables, relocation filter, header download equal to the CLI's, error text, 360 px",
+    @Test("upload, tables, relocation filter, header download equal to the CLI's, a signed loader, error text, 360 px",
           .enabled(if: browserMissing == nil, "a browser is needed: \(browserMissing ?? "")"))
     func browser() async throws {
         let object = try Fixtures.object("maps")
@@ -37,7 +38,9 @@ struct WebFormTests {
         ]
         try JSONSerialization.data(withJSONObject: expected).write(to: URL(fileURLWithPath: "\(dir)/expected.json"))
         let script = Fixtures.packageRoot + "/Tests/LskelServerTests/webform_test.py"
-        try await TestServer.run { _, port in
+        let pair = try SigningKey.makeKeypair(commonName: "lskel web form")
+        let key = try SigningKey(name: "webform", key: Array(pair.key.utf8), certificate: Array(pair.certificate.utf8))
+        try await TestServer.run(TestServer.configuration { $0.signingKeys = ["webform": key] }) { _, port in
             let result = try await Shell.runDetached("/usr/bin/python3", [script, "http://127.0.0.1:\(port)", object, notELF,
                                                                           "\(dir)/expected.json", "\(dir)/cli.lskel.h", dir])
             print(result.stdoutText)

@@ -47,7 +47,7 @@ try:
     driver.find_element(By.ID, "object").send_keys(obj)
     driver.find_element(By.ID, "cpus").send_keys("8")
     # Keyboard: tab to the submit button and press Enter.
-    driver.find_element(By.ID, "max_entries").click()
+    driver.execute_script("document.getElementById('sign_scheme').focus()")
     driver.switch_to.active_element.send_keys(Keys.TAB)
     check(driver.switch_to.active_element.get_attribute("id") == "submit", "Tab from the last field does not reach the button")
     driver.switch_to.active_element.send_keys(Keys.ENTER)
@@ -91,6 +91,19 @@ try:
     check(viewport == 360 and width <= 360, f"the page is {width}px wide in a {viewport}px viewport")
     driver.save_screenshot(os.path.join(shots, "result-360.png"))
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    # Signed by the server's key: the summary and the downloads say so.
+    driver.get(base + "/")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#sign option")) >= 2)
+    driver.find_element(By.ID, "object").send_keys(obj)
+    driver.find_element(By.ID, "kernel_release").send_keys("6.18.15+deb13-amd64")
+    Select(driver.find_element(By.ID, "sign")).select_by_value("webform")
+    driver.find_element(By.ID, "submit").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "result")))
+    wait.until(lambda d: "loader-hash with key webform" in d.find_element(By.ID, "summary").text)
+    check(bool(driver.find_elements(By.ID, "download-sig")), "no signature download for a signed loader")
+    check("sign=webform" in driver.find_element(By.ID, "curl").text, "the curl command does not sign")
+    driver.save_screenshot(os.path.join(shots, "signed.png"))
 
     # A file that is not an object: an error in plain words, no result.
     driver.get(base + "/")
