@@ -201,7 +201,9 @@ public actor PostgresLoaderStore: LoaderStoring {
                 let candidate = Self.makeClient(location, logger: logger)
                 let task = Task { await candidate.run() }
                 do {
-                    try await Deadline.run(within: timeout * 2) { try await Self.createSchema(candidate) }
+                    // A first connection authenticates (SCRAM is many rounds of hashing): give it
+                    // longer than one operation, and never less than 10 s.
+                    try await Deadline.run(within: max(timeout * 5, .seconds(10))) { try await Self.createSchema(candidate) }
                     clientTask?.cancel()
                     client = candidate
                     clientTask = task
