@@ -44,14 +44,14 @@ struct PostgresStoreTests {
 
     @Test("a loader put by one store is read by another on the same database, byte for byte; the table is created once")
     func sharedRoundTrip() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         // Two stores connecting at once both create the schema: an advisory lock keeps them apart.
         async let firstStore = Self.store(server)
         async let secondStore = Self.store(server)
         let (first, second) = try await (firstStore, secondStore)
         for index in 0..<20 { await first.put(LoaderStoreTests.loader(index, size: 5000 + index)) }
         await first.flush()
-        #expect(try server.sql("SELECT count(*) FROM lskel_loaders") == "20")
+        #expect(try await server.query("SELECT count(*) FROM lskel_loaders") == "20")
         for index in 0..<20 {
             let expected = LoaderStoreTests.loader(index, size: 5000 + index)
             #expect(Self.same(await second.get(expected.key), expected), "loader \(index)")
@@ -70,14 +70,14 @@ struct PostgresStoreTests {
 
     @Test("concurrent writers of one key: one row, the same bytes, readable by everyone")
     func concurrentWriters() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         var stores: [PostgresLoaderStore] = []
         for _ in 0..<4 { stores.append(try await Self.store(server)) }
         let loader = LoaderStoreTests.loader(42, size: 200_000)
         await withTaskGroup(of: Void.self) { group in
             for store in stores { group.addTask { await store.put(loader); await store.flush() } }
         }
-        #expect(try server.sql("SELECT count(*) FROM lskel_loaders") == "1")
+        #expect(try await server.query("SELECT count(*) FROM lskel_loaders") == "1")
         let reader = try await Self.store(server)
         #expect(Self.same(await reader.get(loader.key), loader))
         #expect(await stores.asyncAllSatisfy { await $0.report.failures == 0 })
@@ -86,26 +86,26 @@ struct PostgresStoreTests {
 
     @Test("a row whose frame does not check out is a miss and is deleted, never a wrong loader")
     func corruptRow() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         let store = try await Self.store(server)
         let good = LoaderStoreTests.loader(1), other = LoaderStoreTests.loader(2)
         await store.put(good)
         await store.put(other)
         await store.flush()
         // One row gets another's bytes (digest and all), one has a byte flipped.
-        try server.sql("UPDATE lskel_loaders SET frame = (SELECT frame FROM lskel_loaders WHERE key = '\(other.key)'), frame_sha256 = (SELECT frame_sha256 FROM lskel_loaders WHERE key = '\(other.key)') WHERE key = '\(good.key)'")
-        try server.sql("UPDATE lskel_loaders SET frame = overlay(frame placing '\\xff'::bytea from 40 for 1) WHERE key = '\(other.key)'")
+        try await server.query("UPDATE lskel_loaders SET frame = (SELECT frame FROM lskel_loaders WHERE key = '\(other.key)'), frame_sha256 = (SELECT frame_sha256 FROM lskel_loaders WHERE key = '\(other.key)') WHERE key = '\(good.key)'")
+        try await server.query("UPDATE lskel_loaders SET frame = overlay(frame placing '\\xff'::bytea from 40 for 1) WHERE key = '\(other.key)'")
         let reader = try await Self.store(server)
         #expect(await reader.get(good.key) == nil)
         #expect(await reader.get(other.key) == nil)
-        #expect(try server.sql("SELECT count(*) FROM lskel_loaders") == "0")
+        #expect(try await server.query("SELECT count(*) FROM lskel_loaders") == "0")
         await store.close()
         await reader.close()
     }
 
     @Test("the budget holds for every replica: least recently used rows go first, reads count as uses")
     func eviction() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         // The budget holds five of these loaders' frames, not six.
         let frames = try (0..<8).map { try #require(StoredLoaderFrame.encode(LoaderStoreTests.loader($0, size: 10_000))).count }
         let budget = frames[0..<5].reduce(0, +) + frames.min()! / 2
@@ -118,7 +118,7 @@ struct PostgresStoreTests {
             await writer.put(loaders[index])
             await writer.flush()
         }
-        #expect(try server.sql("SELECT count(*) FROM lskel_loaders") == "5")
+        #expect(try await server.query("SELECT count(*) FROM lskel_loaders") == "5")
         // The oldest two are read on the other replica: now the newest uses.
         #expect(Self.same(await other.get(loaders[0].key), loaders[0]))
         #expect(Self.same(await other.get(loaders[1].key), loaders[1]))
@@ -127,9 +127,9 @@ struct PostgresStoreTests {
             await other.put(loaders[index])
             await other.flush()
         }
-        let kept = Set(try server.sql("SELECT key FROM lskel_loaders").split(separator: "\n").map(String.init))
+        let kept = Set(try await server.query("SELECT key FROM lskel_loaders").split(separator: "\n").map(String.init))
         #expect(kept == Set([0, 1, 5, 6, 7].map { loaders[$0].key }), "kept \(kept.count)")
-        let bytes = try #require(Int(try server.sql("SELECT sum(bytes) FROM lskel_loaders")))
+        let bytes = try #require(Int(try await server.query("SELECT sum(bytes) FROM lskel_loaders")))
         #expect(bytes <= budget)
         #expect(await writer.get(loaders[2].key) == nil)
         await writer.close()
@@ -138,12 +138,12 @@ struct PostgresStoreTests {
 
     @Test("the database goes away and comes back: misses meanwhile, at once, and the report says so; then rows again")
     func databaseOutage() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         let store = try await Self.store(server, memory: 1)
         let before = LoaderStoreTests.loader(1)
         await store.put(before)
         await store.flush()
-        try server.stop()
+        try await server.halt()
         // The first operation after the stop finds out; later ones do not wait.
         _ = await store.get(before.key)
         let report = await store.report
@@ -154,13 +154,13 @@ struct PostgresStoreTests {
         await store.put(LoaderStoreTests.loader(2))
         await store.flush()
         #expect(ContinuousClock.now - start < .seconds(1), "reads and writes while unavailable wait on nothing")
-        try server.start()
+        try await server.resume()
         try await Self.waitFor("the store to answer again") { await store.report.state == .available }
         #expect(Self.same(await store.get(before.key), before))
         let after = LoaderStoreTests.loader(3)
         await store.put(after)
         await store.flush()
-        #expect(try server.sql("SELECT count(*) FROM lskel_loaders WHERE key = '\(after.key)'") == "1")
+        #expect(try await server.query("SELECT count(*) FROM lskel_loaders WHERE key = '\(after.key)'") == "1")
         await store.close()
     }
 

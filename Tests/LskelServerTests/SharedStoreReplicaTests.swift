@@ -71,7 +71,7 @@ struct SharedStoreReplicaTests {
 
     @Test("two replicas on one database answer each other's keys; /readyz names the store without its password")
     func replicasShareKeys() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         let first = try await Replica(store: server.url)
         let second = try await Replica(store: server.url)
         let object = try Fixtures.bytes("rt_tracee_like")
@@ -79,7 +79,7 @@ struct SharedStoreReplicaTests {
         let key = try #require(made.key)
         #expect(made.status == 200 && made.cached == false)
         // Written in the background: the other replica finds it once the row is in.
-        try await PostgresStoreTests.waitFor("the row") { try server.sql("SELECT count(*) FROM lskel_loaders") == "1" }
+        try await PostgresStoreTests.waitFor("the row") { try await server.query("SELECT count(*) FROM lskel_loaders") == "1" }
         let (status, tar) = try await second.get(key)
         #expect(status == 200)
         #expect(tar == made.tar, "the other replica's loader is byte-identical")
@@ -101,7 +101,7 @@ struct SharedStoreReplicaTests {
 
     @Test("a replica killed with SIGKILL while writing leaves only whole loaders: every row is served as a fresh generation makes it")
     func killedWhileWriting() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         let work = try Self.workload(24)
         let victim = try await Replica(store: server.url)
         let answered = Shared(0)
@@ -117,7 +117,7 @@ struct SharedStoreReplicaTests {
                 }
             }
         }
-        let rows = Int(try server.sql("SELECT count(*) FROM lskel_loaders")) ?? -1
+        let rows = Int(try await server.query("SELECT count(*) FROM lskel_loaders")) ?? -1
         #expect(rows >= 1 && rows < work.count, "rows after the kill: \(rows)")
 
         let survivor = try await Replica(store: server.url)
@@ -134,7 +134,7 @@ struct SharedStoreReplicaTests {
 
     @Test("the database stopped and restarted under load: every request answered (generated meanwhile), /readyz says so, then shared again")
     func databaseRestartUnderLoad() async throws {
-        let server = try PostgresServer()
+        let server = try await PostgresServer.make()
         let first = try await Replica(store: server.url)
         let second = try await Replica(store: server.url)
         let work = try Self.workload(400)
@@ -174,14 +174,14 @@ struct SharedStoreReplicaTests {
             }
         }
         try await PostgresStoreTests.waitFor("load before the stop") { served.withLock { $0 } >= 6 }
-        try server.stop()
+        try await server.halt()
         try await PostgresStoreTests.waitFor("/readyz to report the store unavailable") {
             let ready = try await first.ready()
             return ready.status == 200 && ready.store["state"] as? String == "unavailable"
         }
         let duringOutage = served.withLock { $0 }
         try await PostgresStoreTests.waitFor("load while the database is away") { served.withLock { $0 } >= duringOutage + 6 }
-        try server.start()
+        try await server.resume()
         for replica in [first, second] {
             try await PostgresStoreTests.waitFor("/readyz to report the store available again") {
                 try await replica.ready().store["state"] as? String == "available"

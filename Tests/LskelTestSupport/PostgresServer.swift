@@ -15,6 +15,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Why a server cannot be started here, or nil when it can.
     public static let unavailable: String? = {
+        guard ProcessInfo.processInfo.environment["LSKEL_POSTGRES_TESTS"] == "1" else {
+            return "PostgreSQL tests run with LSKEL_POSTGRES_TESTS=1 (.ci/run runs them alone, after the other tests: starting clusters and replicas beside the timing tests starves them)"
+        }
         guard binDirectory != nil else {
             return "PostgreSQL's server binaries are not installed (Debian: postgresql; .ci/run installs it)"
         }
@@ -63,8 +66,35 @@ public final class PostgresServer: @unchecked Sendable {
         try sql("CREATE DATABASE \(Self.database) OWNER \(Self.user)", database: "postgres")
     }
 
+    /// A new server, made on a thread of its own: initdb and pg_ctl take seconds, and
+    /// waiting for them on the cooperative pool would starve every other test's tasks.
+    public static func make() async throws -> PostgresServer {
+        try await onThread { try PostgresServer() }
+    }
+
+    /// ``sql(_:database:)``, ``stop(mode:)`` and ``start()`` off the cooperative pool.
+    @discardableResult
+    public func query(_ statement: String, database: String = PostgresServer.database) async throws -> String {
+        try await Self.onThread { try self.sql(statement, database: database) }
+    }
+
+    public func halt(mode: String = "fast") async throws {
+        try await Self.onThread { try self.stop(mode: mode) }
+    }
+
+    public func resume() async throws {
+        try await Self.onThread { try self.start() }
+    }
+
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
     deinit {
-        _ = try? runAsServerUser(bin + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+        // Without -w: pg_ctl signals the server and returns at once.
+        _ = try? runAsServerUser(bin + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "stop"])
         try? FileManager.default.removeItem(atPath: directory)
     }
 
