@@ -122,7 +122,10 @@ struct BenchCommand: AsyncParsableCommand {
                             query: host.kernelRelease.map { "&kernel_release=\($0)" } ?? "")
         let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         for concurrency in [1, 8, 32] {
-            let uncached = try http.run(requests: requests, concurrency: concurrency) { index in "u\(runID)_\(concurrency)_\(index)" }
+            // At concurrency 1 every object gets at least --runs requests, so its p50 (set against
+            // bpftool's median of --runs) is not one or two samples.
+            let count = concurrency == 1 ? max(requests, payloads.count * runs) : requests
+            let uncached = try http.run(requests: count, concurrency: concurrency) { index in "u\(runID)_\(concurrency)_\(index)" }
             report.http.append(.init(kind: "uncached", concurrency: concurrency, result: uncached))
         }
         // Cached: the same few names again and again, after one warm-up each.

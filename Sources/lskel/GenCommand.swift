@@ -126,7 +126,7 @@ struct GenCommand: ParsableCommand {
             insns = signed.insns
             manifest = LoaderSigning.manifest(manifest, signed: signed)
             if format.files.contains(.insns) {
-                try Data(signed.signature).write(to: URL(fileURLWithPath: stem + LoaderFile.signatureSuffix))
+                try OutputFile.write(signed.signature, to: stem + LoaderFile.signatureSuffix)
             }
         }
         for file in format.files {
@@ -137,7 +137,7 @@ struct GenCommand: ParsableCommand {
             case .data: bytes = loader.data
             case .manifest: bytes = try ManifestJSON.encode(manifest)
             }
-            try Data(bytes).write(to: URL(fileURLWithPath: file.name(stem: stem)))
+            try OutputFile.write(bytes, to: file.name(stem: stem))
         }
     }
 }

@@ -288,17 +288,17 @@ struct SubmitCommand: AsyncParsableCommand {
         for file in format.files {
             guard let bytes = files[file.name(stem: serverStem)] else { return .unavailable("the server's answer lacks \(file.rawValue)") }
             do {
-                try Data(bytes).write(to: URL(fileURLWithPath: file.name(stem: stem)))
+                try OutputFile.write(bytes, to: file.name(stem: stem))
             } catch {
-                return .rejected("cannot write \(file.name(stem: stem)): \(error)")
+                return .rejected("\(error)")
             }
         }
         if sign != nil && format.files.contains(.insns) {
             guard let signature = files[serverStem + LoaderFile.signatureSuffix] else { return .unavailable("the server's answer lacks the signature") }
             do {
-                try Data(signature).write(to: URL(fileURLWithPath: stem + LoaderFile.signatureSuffix))
+                try OutputFile.write(signature, to: stem + LoaderFile.signatureSuffix)
             } catch {
-                return .rejected("cannot write \(stem + LoaderFile.signatureSuffix): \(error)")
+                return .rejected("\(error)")
             }
         }
         return .written
