@@ -49,7 +49,14 @@ int lskel_spawn_closefrom(posix_spawn_file_actions_t *actions, int low)
 	return posix_spawn_file_actions_addclosefrom_np(actions, low);
 }
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+void lskel_crypto_init_digests_only(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+			    OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL);
+}
 
 int lskel_digest_sha256(const void *data, size_t len, unsigned char *out)
 {

@@ -1,33 +1,27 @@
-import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLskelSystem
+import LskelGen
 
-/// Exit codes: 0 ok, 1 an object was rejected, 2 usage error, 3 server unavailable (submit).
-/// Runs a command's async `run()` (an existential would pick the synchronous one).
-func runAsync(_ command: some AsyncParsableCommand) async throws {
-    var command = command
-    try await command.run()
-}
-
-// Invoked as bpftool (a symlink) or as `lskel bpftool ...`: bpftool's command line.
-if let bpftoolArguments = BpftoolFrontEnd.arguments(CommandLine.arguments) {
-    exit(await BpftoolFrontEnd.run(bpftoolArguments))
-}
-
-do {
-    var command = try LskelCommand.parseAsRoot()
-    if let asyncCommand = command as? any AsyncParsableCommand {
-        try await runAsync(asyncCommand)
-    } else {
-        try command.run()
+/// lskel: `lskel gen OBJECTS [options]` runs here, in a small static
+/// executable without Foundation or the argument parser (its whole run on a
+/// small object is a few milliseconds, as bpftool's is); every other command,
+/// `gen` with help, signing or anything this reader leaves out, and the
+/// `bpftool` front end run in `lskel-tool` (FullTool.swift), the same command
+/// line handed over. Exit codes: 0 ok, 1 an object was rejected, 2 usage error.
+let arguments = CommandLine.arguments
+let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+if invokedAs != "bpftool", arguments.count > 2, arguments[1] == "gen",
+   let settings = GenArguments.parse(Array(arguments.dropFirst(2))),
+   GenRun.canStart(settings),
+   let profile = try? settings.profile.profile() {
+    lskel_crypto_init_digests_only()
+    do {
+        exit(try GenRun.run(settings, profile: profile) ? 1 : 0)
+    } catch {
+        // Only an output that could not be written gets here: the full tool
+        // runs the same command and reports it as its own usage error.
     }
-} catch let code as ExitCode {
-    exit(code.rawValue)
-} catch {
-    let status = LskelCommand.exitCode(for: error)
-    if status == .success {
-        print(LskelCommand.fullMessage(for: error))
-        exit(0)
-    }
-    FileHandle.standardError.write(Data((LskelCommand.fullMessage(for: error) + "\n").utf8))
-    exit(2)
 }
+FullTool.exec(arguments)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LskelEngine
+import LskelGen
 import LskelModel
 import LskelSign
 
@@ -16,20 +17,6 @@ struct GenCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case header, blobs, manifest, all
-
-        /// The files this format writes.
-        var files: [LoaderFile] {
-            switch self {
-            case .header: [.header]
-            case .blobs: [.insns, .data]
-            case .manifest: [.manifest]
-            case .all: LoaderFile.allCases
-            }
-        }
-    }
-
     @Argument(help: "BPF ELF objects (clang -target bpf -g -O2 -c x.bpf.c).")
     var objects: [String]
 
@@ -40,7 +27,7 @@ struct GenCommand: ParsableCommand {
     var name: String?
 
     @Option(name: .customLong("format"), help: "What to write: header, blobs, manifest or all.")
-    var format: Format = .all
+    var format: GenFormat = .all
 
     @OptionGroup var profileOptions: ProfileOptions
 
@@ -91,53 +78,32 @@ struct GenCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let profile = try profileOptions.profile()
-        let signing = try signing(profile)
-        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        var rejected = false
-        for path in objects {
-            guard let bytes = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read \(path)")
-            }
-            do {
-                let skeletonName = try name.map(SkeletonName.validated) ?? SkeletonName.fromFileName(path)
-                let (loader, manifest) = try LoaderGenerator.generateWithManifest(
-                    object: [UInt8](bytes), objectName: (path as NSString).lastPathComponent, name: skeletonName, profile: profile)
-                try write(loader, manifest: manifest, for: path, signing: signing)
-            } catch let error as GenerationError {
-                rejected = true
-                var message = "lskel: \(path): \(error.detail) [\(error.kind.rawValue)]\n"
-                for line in error.libbpfLog.suffix(20) { message += "  \(line)\n" }
-                FileHandle.standardError.write(Data(message.utf8))
-            }
-        }
-        if rejected { throw ExitCode(1) }
+    /// The same command for the shared runner (``GenRun``).
+    var settings: GenSettings {
+        var settings = GenSettings(objects: objects)
+        settings.outDir = outDir
+        settings.name = name
+        settings.format = format
+        settings.profile = profileOptions.settings
+        return settings
     }
 
-    func write(_ loader: GeneratedLoader, manifest: Manifest, for path: String,
-               signing: (key: SigningKey, scheme: SignatureScheme)?) throws {
-        let stem = (outDir as NSString).appendingPathComponent(SkeletonName.fileStem(path))
-        var header = loader.header, insns = loader.insns, manifest = manifest
-        if let signing {
-            let signed = try LoaderSigning.sign(header: loader.header, name: manifest.loader.skeletonName, insns: loader.insns,
-                                                data: loader.data, scheme: signing.scheme, key: signing.key)
-            header = signed.header
-            insns = signed.insns
-            manifest = LoaderSigning.manifest(manifest, signed: signed)
-            if format.files.contains(.insns) {
-                try OutputFile.write(signed.signature, to: stem + LoaderFile.signatureSuffix)
+    func run() throws {
+        let profile = try profileOptions.profile()
+        let signer = try signing(profile).map { signing in
+            { (loader: GeneratedLoader, manifest: Manifest) throws -> GenRun.Signed in
+                let signed = try LoaderSigning.sign(header: loader.header, name: manifest.loader.skeletonName, insns: loader.insns,
+                                                    data: loader.data, scheme: signing.scheme, key: signing.key)
+                return GenRun.Signed(header: signed.header, insns: signed.insns,
+                                     manifest: LoaderSigning.manifest(manifest, signed: signed), signature: signed.signature)
             }
         }
-        for file in format.files {
-            let bytes: [UInt8]
-            switch file {
-            case .header: bytes = Array(header.utf8)
-            case .insns: bytes = insns
-            case .data: bytes = loader.data
-            case .manifest: bytes = try ManifestJSON.encode(manifest)
-            }
-            try OutputFile.write(bytes, to: file.name(stem: stem))
+        let rejected: Bool
+        do {
+            rejected = try GenRun.run(settings, profile: profile, signer: signer)
+        } catch let failure as GenRun.UsageFailure {
+            throw ValidationError(failure.message)
         }
+        if rejected { throw ExitCode(1) }
     }
 }

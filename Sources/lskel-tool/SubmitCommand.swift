@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import LskelEngine
+import LskelGen
 import LskelModel
 import NIOCore
 
@@ -28,7 +29,7 @@ struct SubmitCommand: AsyncParsableCommand {
     var name: String?
 
     @Option(name: .customLong("format"), help: "What to write: header, blobs, manifest or all.")
-    var format: GenCommand.Format = .all
+    var format: GenFormat = .all
 
     @Option(name: .customLong("retries"), help: "Attempts per object while the server is unavailable.")
     var retries: Int = 5

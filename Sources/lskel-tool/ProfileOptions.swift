@@ -1,5 +1,6 @@
 import ArgumentParser
 import LskelEngine
+import LskelGen
 
 /// The target profile flags shared by the commands that generate loaders.
 struct ProfileOptions: ParsableArguments {
@@ -21,20 +22,22 @@ struct ProfileOptions: ParsableArguments {
     @Flag(name: .customLong("host"), help: "Start from this machine's values, as bpftool reads them; other flags override.")
     var host = false
 
+    /// These flags for the shared runner (``ProfileSettings``).
+    var settings: ProfileSettings {
+        var settings = ProfileSettings()
+        settings.kernelRelease = kernelRelease
+        settings.cpus = cpus
+        settings.kconfig = kconfig
+        settings.maxEntries = maxEntries
+        settings.pageSize = pageSize
+        settings.host = host
+        return settings
+    }
+
     /// The profile these flags describe. Throws a usage error for malformed values.
     func profile() throws -> TargetProfile {
         do {
-            var profile = host ? try HostProfile.read() : TargetProfile()
-            if let kernelRelease { profile.kernelRelease = kernelRelease }
-            if let cpus { profile.possibleCPUs = cpus }
-            if let pageSize { profile.pageSize = pageSize }
-            if let kconfig { profile.kconfig = try HostProfile.readText(kconfig) }
-            for entry in maxEntries {
-                let (map, value) = try TargetProfile.parseMaxEntries(entry)
-                profile.maxEntries[map] = value
-            }
-            try profile.validate()
-            return profile
+            return try settings.profile()
         } catch let error as GenerationError {
             throw ValidationError(error.detail)
         }

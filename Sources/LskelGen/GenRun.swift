@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LskelEngine
+import LskelModel
+
+/// `lskel gen`: each object's loader generated in process and written as
+/// `x.lskel.h`, `x.insns.bin`, `x.data.bin` and `x.manifest.json`.
+public enum GenRun {
+    /// A failure of the command line rather than of an object: an object that
+    /// cannot be read, an output directory that cannot be made.
+    public struct UsageFailure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// What signing makes of a loader: the header, instructions and manifest
+    /// to write in place of the unsigned ones, and the signature (`x.sig`).
+    public struct Signed {
+        public var header: String
+        public var insns: [UInt8]
+        public var manifest: Manifest
+        public var signature: [UInt8]
+
+        public init(header: String, insns: [UInt8], manifest: Manifest, signature: [UInt8]) {
+            self.header = header
+            self.insns = insns
+            self.manifest = manifest
+            self.signature = signature
+        }
+    }
+
+    public typealias Signer = (_ loader: GeneratedLoader, _ manifest: Manifest) throws -> Signed
+
+    /// Generates every object's outputs. An object libbpf or the reader refuses
+    /// is reported on stderr (`lskel: PATH: detail [kind]` and the end of
+    /// libbpf's log) and the others go on; returns whether one was refused.
+    /// Throws ``UsageFailure``, an ``OutputFile/WriteError`` or the signer's error.
+    public static func run(_ settings: GenSettings, profile: TargetProfile, signer: Signer? = nil) throws -> Bool {
+        guard FilePaths.makeDirectories(settings.outDir) else {
+            throw UsageFailure(message: "cannot create \(settings.outDir): \(String(cString: strerror(errno)))")
+        }
+        var rejected = false
+        for path in settings.objects {
+            guard let bytes = FilePaths.contents(path) else { throw UsageFailure(message: "cannot read \(path)") }
+            do {
+                let skeletonName = try settings.name.map(SkeletonName.validated) ?? SkeletonName.fromFileName(path)
+                let (loader, manifest) = try LoaderGenerator.generateWithManifest(
+                    object: bytes, objectName: FilePaths.lastComponent(path), name: skeletonName, profile: profile)
+                try write(loader, manifest: manifest,
+                          stem: FilePaths.join(settings.outDir, SkeletonName.fileStem(path)),
+                          files: settings.format.files, signer: signer)
+            } catch let error as GenerationError {
+                rejected = true
+                var message = "lskel: \(path): \(error.detail) [\(error.kind.rawValue)]\n"
+                for line in error.libbpfLog.suffix(20) { message += "  \(line)\n" }
+                writeStandardError(message)
+            }
+        }
+        return rejected
+    }
+
+    /// Whether `run` would get past its usage checks: the output directory can be
+    /// made and every object is a readable file.
+    public static func canStart(_ settings: GenSettings) -> Bool {
+        FilePaths.makeDirectories(settings.outDir) && settings.objects.allSatisfy(FilePaths.isReadableFile)
+    }
+
+    static func write(_ loader: GeneratedLoader, manifest: Manifest, stem: String, files: [LoaderFile], signer: Signer?) throws {
+        var header = loader.header, insns = loader.insns, manifest = manifest
+        if let signer {
+            let signed = try signer(loader, manifest)
+            header = signed.header
+            insns = signed.insns
+            manifest = signed.manifest
+            if files.contains(.insns) {
+                try OutputFile.write(signed.signature, to: stem + LoaderFile.signatureSuffix)
+            }
+        }
+        for file in files {
+            let bytes: [UInt8]
+            switch file {
+            case .header: bytes = Array(header.utf8)
+            case .insns: bytes = insns
+            case .data: bytes = loader.data
+            case .manifest: bytes = try ManifestJSON.encode(manifest)
+            }
+            try OutputFile.write(bytes, to: file.name(stem: stem))
+        }
+    }
+
+    static func writeStandardError(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { return }
+                offset += count
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import LskelGen
+
+extension GenFormat: ExpressibleByArgument {}
