@@ -135,11 +135,20 @@ enum InheritedDifferences {
     static func checkKconfig(_ kconfig: String?, externs: [String]) throws {
         guard let kconfig, !externs.isEmpty else { return }
         let names = Set(externs)
-        for line in kconfig.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            let name = String(line[..<equals])
-            let value = line[line.index(after: equals)...]
-            if names.contains(name), value.hasPrefix("\""), value.utf8.count < 2 {
+        // Bytes, not Characters: a real config is 10,000 lines, and splitting it
+        // as a String was most of a small object's generation.
+        let text = Array(kconfig.utf8)
+        let newline = UInt8(ascii: "\n"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\"")
+        var lineStart = 0
+        for index in 0...text.count where index == text.count || text[index] == newline {
+            defer { lineStart = index + 1 }
+            // NAME=" and nothing after it, the first '=' of the line being that one.
+            guard index - lineStart >= 2, text[index - 1] == quote, text[index - 2] == equals,
+                  !text[lineStart..<(index - 2)].contains(equals)
+            else { continue }
+            let name = String(decoding: text[lineStart..<(index - 2)], as: UTF8.self)
+            if names.contains(name) {
+                let line = String(decoding: text[lineStart..<index], as: UTF8.self)
                 throw GenerationError(.invalidProfile, "kernel config line '\(line)': extern \(name) has an unterminated string value")
             }
         }

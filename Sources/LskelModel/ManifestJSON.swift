@@ -4,9 +4,13 @@ import FoundationEssentials
 /// same manifest is always the same bytes.
 public enum ManifestJSON {
     /// The manifest as Foundation's `JSONEncoder` writes it (see
-    /// ``foundationEncode(_:)``), through the faster ``PrettyJSONEncoder``.
+    /// ``foundationEncode(_:)``), written directly (ManifestDirectJSON.swift).
     public static func encode(_ manifest: Manifest) throws -> [UInt8] {
-        try PrettyJSONEncoder.encode(manifest) + [UInt8(ascii: "\n")]
+        var out: [UInt8] = []
+        out.reserveCapacity(16 << 10)
+        manifest.writePrettyJSON(indent: 0, to: &out)
+        out.append(UInt8(ascii: "\n"))
+        return out
     }
 
     /// The reference form: Foundation's `JSONEncoder` with snake_case keys,

@@ -67,5 +67,18 @@ struct ManifestEncodingTests {
         manifest.profile.maxEntries = .init(value: ["myMapName": 1, "URLMap": 2], consumed: true, source: "request")
         manifest.warnings = []
         try Self.expectSame(manifest, "escapes")
+        // Every optional member absent, empty dictionaries, and a signature record.
+        manifest.object.license = nil
+        manifest.object.kernelVersion = nil
+        manifest.profile.kernelVersionCode = nil
+        manifest.profile.kernelRelease = .init(value: nil, consumed: false, source: "default")
+        manifest.profile.kconfig = .init(value: "sha256:00", consumed: true, source: "request")
+        manifest.profile.kconfigValues = [:]
+        manifest.profile.maxEntries = .init(value: [:], consumed: false, source: "default")
+        manifest.warnings = [.init(code: "a\"b", message: "line\nbreak")]
+        manifest.signature = .init(scheme: "loader-hash", keyName: "release", keyType: "rsa-2048", deterministic: true,
+                                   certificateSha256: "c", certificateSubject: "CN=\"x\"/O=y", signedSize: 1, signedSha256: "s",
+                                   signatureSize: 2, signatureSha256: "t", exclProgHash: "e", mapHash: "m", checkInsns: 21)
+        try Self.expectSame(manifest, "absent optionals, empty dictionaries, a signature")
     }
 }
