@@ -56,17 +56,29 @@ final class GenerationRun {
             lskel_log_capture_end()
         }
 
-        // libbpf keeps a reference to the object bytes until the object is closed:
-        // a private copy, rewritten where bpftool's libbpf would read it otherwise.
+        // The object as libbpf is to read it: rewritten where bpftool's libbpf
+        // would read it otherwise, and kept alive until the object is closed.
         let opened = try InheritedDifferences.prepare(object)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: opened.count, alignment: 8)
-        defer { buffer.deallocate() }
-        buffer.copyBytes(from: opened)
+        // libelf reads a native-endian image in place and never writes it, so libbpf
+        // is given the bytes themselves (a copy of a 700 KB object was 170 page
+        // faults of a job). A big-endian one libelf may convert where it lies: a copy.
+        let nativeOrder = opened.count > 5 && opened[5] == 1  // EI_DATA: ELFDATA2LSB
+        if nativeOrder {
+            return try opened.withUnsafeBytes { try load(image: $0) }
+        }
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: opened.count, alignment: 8)
+        defer { copy.deallocate() }
+        copy.copyBytes(from: opened)
+        return try load(image: UnsafeRawBufferPointer(copy))
+    }
 
+    /// Opens `image` with libbpf, applies the profile and runs the gen-loader
+    /// load; `image` must stay valid until this returns (libbpf keeps it until close).
+    private func load(image: UnsafeRawBufferPointer) throws -> GeneratedLoader {
         var openOpts = bpf_object_open_opts()
         openOpts.sz = MemoryLayout<bpf_object_open_opts>.size
         openOpts.object_name = UnsafePointer(cString(name))
-        guard let handle = bpf_object__open_mem(buffer.baseAddress, opened.count, &openOpts) else {
+        guard let handle = bpf_object__open_mem(image.baseAddress, image.count, &openOpts) else {
             throw ObjectPolicy.openFailure(errno: errno, log: log)
         }
         defer { bpf_object__close(handle) }
