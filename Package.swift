@@ -114,7 +114,7 @@ let package = Package(
             path: "Sources/lskel-worker",
             exclude: ["warm.bpf.c"],
             linkerSettings: [
-                .unsafeFlags(["-static-stdlib"]),
+                .unsafeFlags(["-static-stdlib", "-Xlinker", "-z", "-Xlinker", "now"]),
                 .linkedLibrary("_FoundationCollections"),
                 .linkedLibrary("_FoundationCShims"),
             ]

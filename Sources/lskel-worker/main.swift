@@ -56,6 +56,10 @@ if options.forkServer {
     guard ready.withUnsafeBytes({ write(0, $0.baseAddress, $0.count) }) == ready.count else {
         fail("cannot send the ready message: errno \(errno)", status: .readyFailed)
     }
+    // Its free heap back before any job is forked from it: measured per job, a
+    // 700 KB object's CPU 4.2-4.9 -> 3.5-4.2 ms (fewer page-table entries to copy
+    // at fork and to unmap at exit).
+    lskel_worker_release_free_heap()
     guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: .forkServerFailed) }
     // A forked job shares the server's pages until it writes them: it does so
     // now, on the bundled object, while it waits to be handed a request.

@@ -122,6 +122,8 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 void lskel_worker_tune_malloc(void);
 /* Heap made resident before a request arrives (see memory.c). */
 void lskel_worker_prefault_heap(size_t bytes);
+/* malloc_trim(0): the heap's free pages back to the kernel. */
+void lskel_worker_release_free_heap(void);
 
 int lskel_hostile_read_file(const char *path, char *out, size_t out_len);
 int lskel_hostile_socket(char *out, size_t out_len);
