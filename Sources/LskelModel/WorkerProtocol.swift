@@ -28,6 +28,21 @@ public enum WorkerFrame {
         return out
     }
 
+    /// The bytes of ``encode(type:parts:)`` for `parts + [last]` that come before
+    /// `last`'s own bytes, given its length: a large last part (the object) is then
+    /// written after them as it is, never copied into a joined frame.
+    public static func head(type: UInt8, parts: [[UInt8]], lastPartLength: Int) -> [UInt8] {
+        var out = magic
+        out.append(type)
+        append(UInt32(parts.count + 1), to: &out)
+        for part in parts {
+            append(UInt32(part.count), to: &out)
+            out.append(contentsOf: part)
+        }
+        append(UInt32(lastPartLength), to: &out)
+        return out
+    }
+
     /// What the start of a byte buffer holds: one parse, for both readers below.
     enum Scan {
         case complete(type: UInt8, parts: [Range<Int>], length: Int)

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// ```swift
 /// let threads = BlockingThreads()
-/// let outcome = await threads.run { worker.run(request: frame, wallSeconds: 5, maxOutputBytes: 1 << 20) }
+/// let outcome = await threads.run { worker.run(request: [head, object], wallSeconds: 5, maxOutputBytes: 1 << 20) }
 /// ```
 final class BlockingThreads: @unchecked Sendable {
     private let condition = NSCondition()

@@ -53,7 +53,8 @@ final class ForkedJob: @unchecked Sendable {
     /// answer frame is in (the job only exits after it); otherwise reads
     /// until the job closes its streams and takes its exit status from the
     /// fork server. Enforces the deadline and the output cap.
-    func run(request: [UInt8], wallSeconds: Double, forkSeconds: Double, maxOutputBytes: Int, maxErrorBytes: Int = 64 << 10) -> Outcome {
+    /// Writes `request` (its pieces in turn, as one stream) to the job and collects its answer.
+    func run(request: [[UInt8]], wallSeconds: Double, forkSeconds: Double, maxOutputBytes: Int, maxErrorBytes: Int = 64 << 10) -> Outcome {
         let start = Self.now()
         // A server that no longer forks (a job cannot make it so: see the job
         // filter) must not cost every request its whole deadline.
@@ -64,12 +65,20 @@ final class ForkedJob: @unchecked Sendable {
                            serverGone: true, serverUnresponsive: true, elapsed: Self.now() - start)
         }
         let deadline = start + wallSeconds
-        var written = 0
+        // The piece being written and how much of it is.
+        var piece = 0, written = 0
+        while piece < request.count && request[piece].isEmpty { piece += 1 }
+        if piece >= request.count && stdinFD >= 0 {
+            close(stdinFD)
+            stdinFD = -1
+        }
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var outOpen = true, errOpen = true
         var timedOut = false, exceeded = false, answered = false
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        // Read into, never zeroed: a pipe holds up to 1 MiB.
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
         var descriptors: [pollfd] = []
         descriptors.reserveCapacity(3)
 
@@ -80,7 +89,7 @@ final class ForkedJob: @unchecked Sendable {
                 break
             }
             descriptors.removeAll(keepingCapacity: true)
-            if stdinFD >= 0 && written < request.count { descriptors.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if stdinFD >= 0 && piece < request.count { descriptors.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
             if outOpen { descriptors.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
             if errOpen { descriptors.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
             let count = poll(&descriptors, nfds_t(descriptors.count), Int32(min(remaining, 0.5) * 1000) + 1)
@@ -91,26 +100,30 @@ final class ForkedJob: @unchecked Sendable {
             }
             for descriptor in descriptors where descriptor.revents != 0 {
                 if descriptor.fd == stdinFD {
-                    let n = request[written...].withUnsafeBytes { write(stdinFD, $0.baseAddress, min($0.count, 1 << 20)) }
+                    let n = request[piece][written...].withUnsafeBytes { write(stdinFD, $0.baseAddress, min($0.count, 1 << 20)) }
                     if n > 0 { written += n }
-                    if n < 0 || written >= request.count {
+                    while piece < request.count && written >= request[piece].count {
+                        piece += 1
+                        written = 0
+                    }
+                    if n < 0 || piece >= request.count {
                         close(stdinFD)
                         stdinFD = -1
                     }
                 } else {
-                    let n = chunk.withUnsafeMutableBytes { read(descriptor.fd, $0.baseAddress, $0.count) }
+                    let n = read(descriptor.fd, chunk.baseAddress, chunk.count)
                     if n <= 0 {
                         if n < 0 && errno == EINTR { continue }
                         if descriptor.fd == stdoutFD { outOpen = false } else { errOpen = false }
                     } else if descriptor.fd == stdoutFD {
-                        stdout.append(contentsOf: chunk[0..<n])
+                        stdout.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
                         if stdout.count > maxOutputBytes {
                             exceeded = true
                         } else if WorkerFrame.completeLength(stdout, maxBytes: maxOutputBytes) > 0 {
                             answered = true
                         }
                     } else if stderr.count < maxErrorBytes {
-                        stderr.append(contentsOf: chunk[0..<min(n, maxErrorBytes - stderr.count)])
+                        stderr.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<min(n, maxErrorBytes - stderr.count)]))
                     }
                 }
             }

@@ -115,7 +115,8 @@ public actor WorkerPool {
         defer { release() }
 
         let requestJSON = try JSONCoding.encoder.encode(request)
-        let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [Array(requestJSON), object])
+        // The frame as its head and the object: the object is written to the job as it is.
+        let frame = [WorkerFrame.head(type: WorkerFrame.request, parts: [Array(requestJSON)], lastPartLength: object.count), object]
         var worker = try await takeWorker()
         replenish()
         var outcome = await run(worker, frame)
@@ -140,7 +141,7 @@ public actor WorkerPool {
 
     /// Sends one request frame to a forked job on a blocking thread; a fork server
     /// that did not fork the job is ended here, so the next job starts a new one.
-    private func run(_ worker: ForkedJob, _ frame: [UInt8]) async -> ForkedJob.Outcome {
+    private func run(_ worker: ForkedJob, _ frame: [[UInt8]]) async -> ForkedJob.Outcome {
         let configuration = configuration
         let outcome = await Self.onThread {
             worker.run(request: frame, wallSeconds: configuration.wallSeconds, forkSeconds: configuration.forkSeconds,

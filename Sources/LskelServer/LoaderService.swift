@@ -72,12 +72,13 @@ public final class LoaderService: Sendable {
         }
         // Answers splice the stored manifest in as it is: it must be one JSON object, checked
         // once here, since it comes from a process that ran untrusted input.
-        guard JSONSyntax.isObject(Array(manifest.utf8)) else {
+        let manifestBytes = Array(manifest.utf8)
+        guard JSONSyntax.isObject(manifestBytes) else {
             throw Problem(.workerFailed, detail: "the worker's manifest is not a JSON object")
         }
         let loader = StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName),
                                   header: Array(header.utf8), insns: result.insns, data: result.data,
-                                  manifest: Array(manifest.utf8), sandboxLevel: result.sandbox.level,
+                                  manifest: manifestBytes, sandboxLevel: result.sandbox.level,
                                   libbpfLog: result.answer.libbpfLog)
         await store.put(loader)
         return loader

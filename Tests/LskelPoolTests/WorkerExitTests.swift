@@ -74,6 +74,9 @@ struct WorkerExitTests {
     func frames() throws {
         let parts: [[UInt8]] = [Array("json".utf8), [], [UInt8](repeating: 7, count: 1000)]
         let frame = WorkerFrame.encode(type: WorkerFrame.answer, parts: parts)
+        // A frame's head and its last part, written one after the other, are the frame.
+        #expect(WorkerFrame.head(type: WorkerFrame.answer, parts: Array(parts.dropLast()), lastPartLength: 1000) + parts[2] == frame)
+        #expect(WorkerFrame.head(type: WorkerFrame.request, parts: [], lastPartLength: 0) == WorkerFrame.encode(type: WorkerFrame.request, parts: [[]]))
         let decoded = try WorkerFrame.decode(frame + [1, 2, 3], maxBytes: 1 << 20)
         #expect(decoded.type == WorkerFrame.answer && decoded.parts == parts && decoded.length == frame.count)
         #expect(WorkerFrame.completeLength(frame, maxBytes: 1 << 20) == frame.count)
