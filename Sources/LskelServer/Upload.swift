@@ -30,13 +30,21 @@ public struct Upload: Sendable {
         for (key, value) in request.uri.queryParameters {
             upload.fields.append((String(key), String(value)))
         }
-        let body: ByteBuffer
+        // Straight into one array sized from Content-Length (up to 4 MiB, so a length
+        // claimed and never sent reserves little): collecting into a ByteBuffer grew it
+        // from 1 KiB by doubling (copying a 700 KB upload about twice), then copied it
+        // once more into an array.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(request.headers[.contentLength].flatMap(Int.init) ?? 0, maxBytes, 4 << 20))
         do {
-            body = try await request.body.collect(upTo: maxBytes)
-        } catch is NIOTooManyBytesError {
+            for try await fragment in request.body {
+                guard bytes.count + fragment.readableBytes <= maxBytes else { throw tooLarge(maxBytes) }
+                bytes.append(contentsOf: fragment.readableBytesView)
+            }
+        } catch let problem as Problem {
             // A chunked body, or one longer than its Content-Length said: the
             // same answer, and the rest is not read.
-            throw tooLarge(maxBytes)
+            throw problem
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge(maxBytes)
         } catch {
@@ -45,7 +53,6 @@ public struct Upload: Sendable {
             problem.closesConnection = true
             throw problem
         }
-        let bytes = Array(body.readableBytesView)
         switch mediaType {
         case "application/octet-stream", "application/x-elf", "application/x-object", "application/x-executable":
             let fileName = upload.fields.last { $0.name == "filename" }?.value
