@@ -145,7 +145,9 @@ public actor LoaderStore: LoaderStoring {
         func failure(_ what: String) -> Result<Int, WriteError> {
             .failure(WriteError(description: "\(what): \(String(cString: strerror(errno)))"))
         }
-        guard let bytes = StoredLoaderFrame.encode(loader) else {
+        // Written piece by piece from the loader's own buffers: joining a large loader's
+        // frame first copied it twice more (the parts out of their buffers, then together).
+        guard let pieces = StoredLoaderFrame.pieces(loader) else {
             return .failure(WriteError(description: "cannot encode the metadata"))
         }
         let folder = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
@@ -153,24 +155,33 @@ public actor LoaderStore: LoaderStoring {
         let temporary = folder + "/.tmp-" + UUID().uuidString
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return failure("open \(temporary)") }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
+        var total = 0
+        for piece in pieces {
+            let written = piece.withUnsafeReadableBytes { bytes -> Bool in
+                guard let base = bytes.baseAddress else { return true }
+                var offset = 0
+                while offset < bytes.count {
+                    let n = Glibc.write(fd, base + offset, bytes.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return false }
+                    offset += n
+                }
+                return true
+            }
+            guard written else {
                 let result = failure("write \(temporary)")
                 Glibc.close(fd)
                 unlink(temporary)
                 return result
             }
-            offset += n
+            total += piece.readableBytes
         }
         guard Glibc.close(fd) == 0, rename(temporary, path) == 0 else {
             let result = failure("write \(path)")
             unlink(temporary)
             return result
         }
-        return .success(bytes.count)
+        return .success(total)
     }
 
     private func readDisk(_ key: String) -> StoredLoader? {

@@ -1,4 +1,5 @@
 import Foundation
+import LskelModel
 import Logging
 import Testing
 @testable import LskelServer
@@ -31,6 +32,17 @@ struct LoaderStoreTests {
         for index in 0..<20 { await first.put(Self.loader(index)) }
         await first.flush()
         #expect(await first.diskUsage.entries == 20)
+
+        // Each file, written piece by piece, is one whole frame of the loader's parts.
+        for index in [0, 7, 19] {
+            let loader = Self.loader(index)
+            let file = path + "/loaders/" + loader.key.prefix(2) + "/" + loader.key + ".lskel"
+            let written = try #require(FileManager.default.contents(atPath: file).map { [UInt8]($0) }, "loader \(index)")
+            let frame = try WorkerFrame.decode(written, maxBytes: written.count)
+            #expect(frame.length == written.count && frame.type == StoredLoaderFrame.type && frame.parts.count == 5)
+            #expect(Array(frame.parts.dropFirst()) == [loader.header, loader.insns, loader.data, loader.manifest], "loader \(index)")
+            #expect(StoredLoaderFrame.decode(written, key: loader.key)?.name == loader.name)
+        }
 
         let second = try await Self.openStore(path)
         #expect(await second.diskUsage.entries == 20)
