@@ -86,21 +86,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         // bpftool as a build runs it, one process per object, two at a time on this machine's two cores.
         let pairRounds = max(1, 200 / max(objects.count, 1))
-        let pairJobs = (0..<pairRounds).flatMap { _ in objects }
-        let pairNext = Counter()
-        let pairDone = Collector()
-        let pairStart = Spawn.now()
-        for _ in 0..<2 {
-            Thread {
-                while let index = pairNext.take(limit: pairJobs.count) {
-                    let status = (try? Spawn.run(bpftool, ["gen", "skeleton", "-L", pairJobs[index]])) ?? -1
-                    pairDone.add(0, ok: status == 0, key: "")
-                }
-                pairDone.done()
-            }.start()
-        }
-        pairDone.wait(for: 2)
-        report.bpftoolPairPerSecond = Double(pairJobs.count) / (Spawn.now() - pairStart)
+        report.bpftoolPairPerSecond = Self.bpftoolPairRate(bpftool, jobs: (0..<pairRounds).flatMap { _ in objects })
 
         let started = try server.map { (url: $0, pid: Int32?.none) } ?? startServer(lskel: lskel, data: scratch + "/data")
         defer { if let pid = started.pid { kill(pid, SIGTERM); var status: Int32 = 0; waitpid(pid, &status, 0) } }
@@ -128,6 +114,22 @@ struct BenchCommand: AsyncParsableCommand {
             let uncached = try http.run(requests: count, concurrency: concurrency) { index in "u\(runID)_\(concurrency)_\(index)" }
             report.http.append(.init(kind: "uncached", concurrency: concurrency, result: uncached))
         }
+        // Throughput against bpftool, in alternating rounds: bpftool two at a time on the
+        // objects lskeld takes, then lskeld at concurrency 8, and so on, bpftool last. Each
+        // round's ratio is set against the bpftool rounds on either side of it, so the
+        // machine's drift over the run (a third on the development VM) cancels out.
+        let roundRequests = max(payloads.count, requests / 2)
+        let httpPaths = objects.filter { path in payloads.contains { $0.0 == (path as NSString).lastPathComponent } }
+        // The same objects in the same order as the round's requests (they go round the payloads).
+        let roundJobs = Array((0...(roundRequests / max(httpPaths.count, 1))).flatMap { _ in httpPaths }.prefix(roundRequests))
+        var pairRates = [Self.bpftoolPairRate(bpftool, jobs: roundJobs)]
+        for round in 0..<3 {
+            let result = try http.run(requests: roundRequests, concurrency: 8) { index in "t\(runID)_\(round)_\(index)" }
+            pairRates.append(Self.bpftoolPairRate(bpftool, jobs: roundJobs))
+            report.throughputRounds.append(.init(lskeldPerSecond: result.perSecond,
+                                                 bpftoolPairPerSecond: (pairRates[round] + pairRates[round + 1]) / 2))
+        }
+
         // Cached: the same few names again and again, after one warm-up each.
         _ = try http.run(requests: payloads.count, concurrency: 1) { index in "c\(runID)_\(index)" }
         for concurrency in [1, 8, 32] {
@@ -170,6 +172,24 @@ struct BenchCommand: AsyncParsableCommand {
             print(report.table, terminator: "")
             if let kernels = report.kernels { print(KernelBench.table(kernels), terminator: "") }
         }
+    }
+
+    /// Objects per second of bpftool run over `jobs`, two processes at a time (a build on two cores).
+    static func bpftoolPairRate(_ bpftool: String, jobs: [String]) -> Double {
+        let next = Counter()
+        let done = Collector()
+        let start = Spawn.now()
+        for _ in 0..<2 {
+            Thread {
+                while let index = next.take(limit: jobs.count) {
+                    let status = (try? Spawn.run(bpftool, ["gen", "skeleton", "-L", jobs[index]])) ?? -1
+                    done.add(0, ok: status == 0, key: "")
+                }
+                done.done()
+            }.start()
+        }
+        done.wait(for: 2)
+        return Double(jobs.count) / max(Spawn.now() - start, 1e-9)
     }
 
     /// The multipart body that made the pre-check quadratic: `--b` then `x--b` on every line, just under 16 MiB.

@@ -241,6 +241,14 @@ struct BenchReport: Codable {
     var kernels: KernelBench.Result?
     /// bpftool run two at a time over the objects (the machine's two cores), objects per second.
     var bpftoolPairPerSecond: Double?
+    /// Uncached lskeld at concurrency 8 and bpftool two at a time, in alternating rounds.
+    struct ThroughputRound: Codable {
+        var lskeldPerSecond: Double
+        /// The mean of the bpftool rounds just before and just after.
+        var bpftoolPairPerSecond: Double
+        var ratio: Double { lskeldPerSecond / max(bpftoolPairPerSecond, 1e-9) }
+    }
+    var throughputRounds: [ThroughputRound] = []
 
     var bpftoolMedianMs: Double { median(perObject.map(\.bpftoolMs)) }
     var genMedianMs: Double { median(perObject.map(\.lskelGenMs)) }
@@ -284,7 +292,11 @@ struct BenchReport: Codable {
             out += ", \(f(low)) to \(f(high)) per object, \(perObjectRatios.filter { $0 <= 1 }.count) of \(perObjectRatios.count) at or below"
         }
         out += "\n"
-        if let pair = bpftoolPairPerSecond, let uncached8 = http.first(where: { $0.kind == "uncached" && $0.concurrency == 8 }) {
+        if !throughputRounds.isEmpty {
+            let ratios = throughputRounds.map(\.ratio)
+            out += "uncached objects/s at concurrency 8 / bpftool two at a time, alternating rounds [>= 1.0]: median \(f(median(ratios)))"
+            out += " (rounds: " + throughputRounds.map { "\(f($0.lskeldPerSecond, 0))/\(f($0.bpftoolPairPerSecond, 0))" }.joined(separator: ", ") + ")\n"
+        } else if let pair = bpftoolPairPerSecond, let uncached8 = http.first(where: { $0.kind == "uncached" && $0.concurrency == 8 }) {
             out += "uncached objects/s at concurrency 8 / bpftool two at a time (\(f(pair, 0))/s) [>= 1.0]: \(f(uncached8.result.perSecond / pair))\n"
         }
         if let byKey = http.first(where: { $0.kind == "by key" && $0.concurrency == 8 }) {
