@@ -84,12 +84,20 @@ public struct CoreRelo: Sendable, Equatable {
 }
 
 /// The records of one `.BTF.ext` info subsection for one ELF section.
-public struct BTFExtSection<Record: Sendable & Equatable>: Sendable, Equatable {
+///
+/// `Record` is unconstrained and the conformances conditional: a constrained
+/// parameter makes each use of `BTFExtSection<FuncInfo>` look its conformances
+/// up at run time, a scan of every conformance record of the executable that
+/// was a twentieth of a fresh `lskel gen`.
+public struct BTFExtSection<Record> {
     /// ELF section name (from the BTF string section).
     public var sectionName: String
     /// The records.
     public var records: [Record]
 }
+
+extension BTFExtSection: Sendable where Record: Sendable {}
+extension BTFExtSection: Equatable where Record: Equatable {}
 
 /// Parsed `.BTF.ext`: function info, line info and CO-RE relocations per section.
 public struct BTFExt: Sendable {

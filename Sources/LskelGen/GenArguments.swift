@@ -15,7 +15,9 @@ public enum GenArguments {
 
     public static func parse(_ arguments: [String]) -> GenSettings? {
         var settings = GenSettings(objects: [])
-        var seen: Set<String> = []
+        // An array, not a Set: a Set<String> here costs a run-time conformance lookup (a scan of the
+        // executable's conformance records) on every start.
+        var seen: [String] = []
         var index = 0
         var positionalOnly = false
         while index < arguments.count {
@@ -49,7 +51,8 @@ public enum GenArguments {
                 index += 1
             }
             if option != "--max-entries" {
-                guard seen.insert(option).inserted else { return nil }
+                guard !seen.contains(option) else { return nil }
+                seen.append(option)
             }
             switch option {
             case "--out-dir": settings.outDir = value

@@ -37,4 +37,14 @@ extension String {
             needle.withUTF8 { ByteSearch.firstIndex(of: $0, in: hay) != nil }
         }
     }
+
+    /// Whether the string holds a NUL byte, by `memchr` over its UTF-8: a kernel config is checked for one
+    /// twice per generation, and the generic `utf8.contains(0)` walked its 200 KB a byte at a time.
+    public var containsNUL: Bool {
+        var text = self
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        }
+    }
 }

@@ -76,7 +76,7 @@ public struct TargetProfile: Sendable, Hashable, Codable {
             throw GenerationError(.invalidProfile,
                 "page size \(pageSize) is not a power of two from 4096 to 65536")
         }
-        if let kconfig, kconfig.utf8.contains(0) {
+        if let kconfig, kconfig.containsNUL {
             throw GenerationError(.invalidProfile, "kernel config text contains a NUL byte")
         }
         for (name, value) in maxEntries {

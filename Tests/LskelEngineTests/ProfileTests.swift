@@ -52,6 +52,11 @@ struct ProfileTests {
         #expect(HostProfile.possibleCPUCount("0") == 1)
         #expect(HostProfile.possibleCPUCount("") == nil)
         #expect(HostProfile.possibleCPUCount("3-1") == nil)
+        #expect(HostProfile.possibleCPUCount("0-3,2-5") == 6)
+        #expect(HostProfile.possibleCPUCount("63-64,0") == 3)
+        #expect(HostProfile.possibleCPUCount("0-65535") == 65536)
+        #expect(HostProfile.possibleCPUCount("0-65536") == nil)
+        #expect(HostProfile.possibleCPUCount("x") == nil)
     }
 
     @Test("skeleton names follow bpftool's rule")
