@@ -102,7 +102,7 @@ func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = [], man
             }
         }
     }
-    exit(WorkerExit.ok.rawValue)
+    finish(.ok)
 }
 
 if let action = request.hostileAction {
