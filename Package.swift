@@ -114,7 +114,9 @@ let package = Package(
             path: "Sources/lskel-worker",
             exclude: ["warm.bpf.c"],
             linkerSettings: [
-                .unsafeFlags(["-static-stdlib", "-Xlinker", "-z", "-Xlinker", "now"]),
+                .unsafeFlags(["-static-executable",
+                              // The static archives again, after libbpf's references to them.
+                              "-Xlinker", "-l:libbpf.a", "-Xlinker", "-l:libelf.a", "-Xlinker", "-l:libz.a"]),
                 .linkedLibrary("_FoundationCollections"),
                 .linkedLibrary("_FoundationCShims"),
             ]

@@ -36,6 +36,11 @@ func warmUp() {
     }
 }
 
+// Before the warm-up pages code in: a fork server's jobs start with its code
+// mapped (text.c). A failure leaves the file mapping, which works the same.
+if options.forkServer && !options.noTextCopy {
+    _ = lskel_worker_copy_text_to_huge_pages()
+}
 // Before the sandbox and before saying ready.
 warmUp()
 

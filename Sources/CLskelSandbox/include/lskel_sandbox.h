@@ -124,6 +124,10 @@ void lskel_worker_tune_malloc(void);
 void lskel_worker_prefault_heap(size_t bytes);
 /* malloc_trim(0): the heap's free pages back to the kernel. */
 void lskel_worker_release_free_heap(void);
+/* The executable's code copied to anonymous huge pages in place (see text.c):
+ * jobs forked afterwards start with it mapped. 0, or -errno (the file mapping
+ * is then unchanged). */
+int lskel_worker_copy_text_to_huge_pages(void);
 
 int lskel_hostile_read_file(const char *path, char *out, size_t out_len);
 int lskel_hostile_socket(char *out, size_t out_len);
