@@ -16,21 +16,35 @@ public final class LoaderService: Sendable {
     let tokensRequired: Bool
     let metrics: ServerMetrics
     private let flights = SingleFlight<StoredLoader>()
+    /// Keys of recent uploads, found by comparison instead of SHA-256.
+    let keyMemo: UploadKeyMemo
 
     public init(generator: any LoaderGenerating, store: any LoaderStoring, metrics: ServerMetrics,
-                signer: LoaderSigner? = nil, tokensRequired: Bool = false) {
+                signer: LoaderSigner? = nil, tokensRequired: Bool = false, keyMemoBytes: Int = 64 << 20) {
         self.generator = generator
         self.store = store
         self.metrics = metrics
         self.signer = signer
         self.tokensRequired = tokensRequired
+        keyMemo = UploadKeyMemo(budgetBytes: keyMemoBytes)
+    }
+
+    /// The content address of an upload (``LoaderKey``), from the memo when the same
+    /// object, name and profile came recently.
+    func key(object: [UInt8], name: String, profile: TargetProfile) -> String {
+        var hashed = false
+        let key = keyMemo.key(object: object, name: name, profile: profile) {
+            hashed = true
+            return StoredLoader.key(object: object, name: name, profile: profile, generatorVersion: Self.generatorVersion)
+        }
+        if !hashed { metrics.keyMemoHits.increment() }
+        return key
     }
 
     /// The loader and whether it came from the store. Throws a ``Problem``.
     public func loader(for object: UploadedObject, parameters: GenerationParameters) async throws -> (loader: StoredLoader, cached: Bool) {
         let name = try parameters.skeletonName(fileName: object.fileName)
-        let key = StoredLoader.key(object: object.bytes, name: name, profile: parameters.profile,
-                                   generatorVersion: Self.generatorVersion)
+        let key = key(object: object.bytes, name: name, profile: parameters.profile)
         if let stored = await store.get(key) {
             metrics.cacheHits.increment()
             if let refusal = stored.refusal { throw Problem.from(refusal, key: key) }

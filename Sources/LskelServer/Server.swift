@@ -30,7 +30,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
                                               "certificate_sha256": "\(key.certificateSHA256)"])
     }
     let service = LoaderService(generator: pool, store: store, metrics: metrics, signer: signer,
-                                tokensRequired: configuration.tokens != nil)
+                                tokensRequired: configuration.tokens != nil, keyMemoBytes: configuration.keyMemoBytes)
     var verification: VerificationService? = nil
     if let kernels = configuration.kernels {
         let matrix = try KernelMatrix(directory: kernels)

@@ -15,6 +15,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchObjects = 64
     /// In-memory cache in front of the data directory, in bytes.
     public var memoryCacheBytes = 64 << 20
+    /// Recent uploads kept whole so that the same upload again finds its key by
+    /// comparison instead of SHA-256 (``UploadKeyMemo``), in bytes; 0 for none.
+    public var keyMemoBytes = 64 << 20
     /// The store's bound, in bytes (the directory's files, or the database's rows for all replicas).
     public var storeBytes = 1 << 30
     /// How long a database may take to answer one store operation before it counts as unavailable.

@@ -7,6 +7,8 @@ public final class ServerMetrics: Sendable {
     let generationSeconds: ValueHistogram
     let cacheHits: Counter
     let cacheMisses: Counter
+    /// Uploads whose key came from ``UploadKeyMemo`` (compared, not hashed).
+    let keyMemoHits: Counter
     let workerSpawns: Counter
     let forkServerStarts: Counter
     let workerKills: Counter
@@ -50,6 +52,8 @@ public final class ServerMetrics: Sendable {
         guestRestarts = registry.makeGauge(name: "lskeld_guest_restarts", help: "Verification guests replaced since start")
         cacheHits = registry.makeCounter(name: "lskeld_cache_hits_total", help: "Requests answered from the content-addressed store")
         cacheMisses = registry.makeCounter(name: "lskeld_cache_misses_total", help: "Requests that needed a generation")
+        keyMemoHits = registry.makeCounter(name: "lskeld_key_memo_hits_total",
+                                           help: "Uploads whose content address was found by comparing them with a recent upload instead of hashing")
         workerSpawns = registry.makeCounter(name: "lskeld_worker_spawns_total", help: "Worker processes forked for jobs")
         forkServerStarts = registry.makeCounter(name: "lskeld_fork_server_starts_total",
                                                 help: "Sandboxed fork servers started: the first, and one after each that died")

@@ -32,6 +32,9 @@ struct Lskeld: AsyncParsableCommand {
     @Option(name: .customLong("job-cpu-seconds"), help: "CPU-time limit of one worker.") var jobCPUSeconds: UInt64?
     @Option(name: .customLong("job-timeout"), help: "Wall-clock limit of one job, seconds.") var jobTimeout: Double?
     @Option(name: .customLong("memory-cache-bytes"), help: "In-memory cache size.") var memoryCacheBytes: Int?
+    @Option(name: .customLong("key-memo-bytes"),
+            help: "Recent uploads kept whole so that a repeated upload finds its key by comparison, not hashing (0: none).")
+    var keyMemoBytes: Int?
     @Option(name: .customLong("store-bytes"), help: "The store's bound in bytes, least recently used out first (1 GiB; for a database, shared by every replica).")
     var storeBytes: Int?
     @Option(name: .customLong("disk-cache-bytes"), help: "The same as --store-bytes.") var diskCacheBytes: Int?
@@ -98,6 +101,7 @@ struct Lskeld: AsyncParsableCommand {
         if let value = try setting(jobCPUSeconds, "JOB_CPU_SECONDS") { configuration.pool.cpuSeconds = value }
         if let value = try setting(jobTimeout, "JOB_TIMEOUT") { configuration.pool.wallSeconds = value }
         if let value = try setting(memoryCacheBytes, "MEMORY_CACHE_BYTES") { configuration.memoryCacheBytes = value }
+        if let value = try setting(keyMemoBytes, "KEY_MEMO_BYTES") { configuration.keyMemoBytes = value }
         if let value = try setting(storeBytes, "STORE_BYTES") ?? setting(diskCacheBytes, "DISK_CACHE_BYTES") {
             guard value >= 0 else { throw ValidationError("--store-bytes must be 0 or more") }
             configuration.storeBytes = value

@@ -54,7 +54,7 @@ enum TestServer {
         let signer = configuration.signingKeys.isEmpty ? nil
             : LoaderSigner(keys: configuration.signingKeys, anonymousMaySign: configuration.bindsLoopbackOnly)
         let service = LoaderService(generator: InProcessGenerator(), store: store, metrics: metrics, signer: signer,
-                                    tokensRequired: configuration.tokens != nil)
+                                    tokensRequired: configuration.tokens != nil, keyMemoBytes: configuration.keyMemoBytes)
         let app = Application(router: buildRouter(configuration: configuration, service: service, metrics: metrics, logger: logger),
                               logger: logger)
         return try await app.test(.router) { client in try await body(client) }

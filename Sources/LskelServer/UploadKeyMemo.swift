@@ -1,0 +1,135 @@
+import Glibc
+import LskelModel
+import Synchronization
+
+/// The content addresses of recent uploads, found again by comparing bytes
+/// instead of hashing them.
+///
+/// A cached POST of a large object was bounded by SHA-256 of the upload for
+/// its key (37% of the server's samples at c=8 on a 650 KB object; SHA-NI
+/// hashes about 1.4 GB/s a core, `memcmp` several times that). The memo keeps
+/// each recent upload whole with its name, profile and key. A new upload's
+/// fingerprint (its length and name, and samples of its bytes, hashed with the
+/// process's random seed) finds candidates; a candidate answers only when
+/// name, profile and every byte of the object are equal, so a key from the
+/// memo is exactly the key SHA-256 would give. A crafted object that shares a
+/// fingerprint costs one failed comparison and is then hashed as usual.
+///
+/// Bounded by the bytes of the objects it holds (least recently used out
+/// first) and by ``maxCandidates`` per fingerprint; a budget of 0 turns it off.
+final class UploadKeyMemo: Sendable {
+    struct Entry: Sendable {
+        let object: [UInt8]
+        let name: String
+        let profile: TargetProfile
+        let key: String
+        var lastUse: UInt64
+    }
+
+    struct State: Sendable {
+        var byFingerprint: [Int: [Entry]] = [:]
+        var bytes = 0
+        var clock: UInt64 = 0
+        var hits = 0
+        var misses = 0
+    }
+
+    /// The most objects of one fingerprint kept.
+    static let maxCandidates = 4
+    let budgetBytes: Int
+    private let state = Mutex(State())
+
+    init(budgetBytes: Int) {
+        self.budgetBytes = max(0, budgetBytes)
+    }
+
+    /// Hits and misses so far.
+    var counts: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
+    /// Objects and their bytes held now.
+    var usage: (entries: Int, bytes: Int) {
+        state.withLock { state in (state.byFingerprint.values.reduce(0) { $0 + $1.count }, state.bytes) }
+    }
+
+    /// The key of `object` under `name` and `profile`: remembered, or `compute()` and remembered.
+    func key(object: [UInt8], name: String, profile: TargetProfile, compute: () -> String) -> String {
+        guard budgetBytes > 0, object.count <= budgetBytes else { return compute() }
+        let fingerprint = Self.fingerprint(object, name: name)
+        let candidates = state.withLock { $0.byFingerprint[fingerprint] ?? [] }
+        // Compared outside the lock: a large object's memcmp does not hold up other requests.
+        if let match = candidates.firstIndex(where: { $0.name == name && $0.profile == profile && Self.equal($0.object, object) }) {
+            let key = candidates[match].key
+            state.withLock { state in
+                state.clock += 1
+                state.hits += 1
+                if let index = state.byFingerprint[fingerprint]?.firstIndex(where: { $0.key == key }) {
+                    state.byFingerprint[fingerprint]?[index].lastUse = state.clock
+                }
+            }
+            return key
+        }
+        let key = compute()
+        state.withLock { state in
+            state.clock += 1
+            state.misses += 1
+            var list = state.byFingerprint[fingerprint] ?? []
+            guard !list.contains(where: { $0.key == key }) else { return }
+            if list.count >= Self.maxCandidates {
+                state.bytes -= list.removeFirst().object.count
+            }
+            list.append(Entry(object: object, name: name, profile: profile, key: key, lastUse: state.clock))
+            state.bytes += object.count
+            state.byFingerprint[fingerprint] = list
+            Self.evict(&state, budget: budgetBytes)
+        }
+        return key
+    }
+
+    /// Least recently used objects out until the rest fit.
+    private static func evict(_ state: inout State, budget: Int) {
+        while state.bytes > budget {
+            var oldest: (fingerprint: Int, index: Int, lastUse: UInt64)?
+            for (fingerprint, list) in state.byFingerprint {
+                for (index, entry) in list.enumerated() where entry.lastUse < oldest?.lastUse ?? .max {
+                    oldest = (fingerprint, index, entry.lastUse)
+                }
+            }
+            guard let oldest, var list = state.byFingerprint[oldest.fingerprint] else { return }
+            state.bytes -= list.remove(at: oldest.index).object.count
+            state.byFingerprint[oldest.fingerprint] = list.isEmpty ? nil : list
+        }
+    }
+
+    /// The length, the name and samples of the bytes: the first and last KiB
+    /// and 64 windows of 16 bytes spread evenly between them (all of a small
+    /// object). Not a digest: candidates are compared whole.
+    static func fingerprint(_ object: [UInt8], name: String) -> Int {
+        var hasher = Hasher()
+        hasher.combine(object.count)
+        hasher.combine(name)
+        object.withUnsafeBytes { bytes in
+            let edge = 1024, window = 16, windows = 64
+            if bytes.count <= 2 * edge + windows * window {
+                hasher.combine(bytes: bytes)
+                return
+            }
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<edge]))
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - edge)...]))
+            let stride = (bytes.count - 2 * edge - window) / windows
+            for index in 0..<windows {
+                let start = edge + index * stride
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + window)]))
+            }
+        }
+        return hasher.finalize()
+    }
+
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { a in
+            b.withUnsafeBytes { b in
+                guard let first = a.baseAddress, let second = b.baseAddress else { return true }
+                return memcmp(first, second, a.count) == 0
+            }
+        }
+    }
+}

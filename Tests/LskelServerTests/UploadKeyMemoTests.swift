@@ -1,0 +1,140 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LskelModel
+import LskelTestSupport
+import NIOCore
+import Testing
+@testable import LskelServer
+
+/// A key from the memo must be the key SHA-256 gives, for every upload: the
+/// memo only ever saves the hashing.
+@Suite("Upload key memo")
+struct UploadKeyMemoTests {
+    static func sha(_ object: [UInt8], _ name: String, _ profile: TargetProfile) -> String {
+        StoredLoader.key(object: object, name: name, profile: profile, generatorVersion: LoaderService.generatorVersion)
+    }
+
+    /// The memo's key, and whether it hashed.
+    static func lookUp(_ memo: UploadKeyMemo, _ object: [UInt8], _ name: String, _ profile: TargetProfile = TargetProfile())
+        -> (key: String, hashed: Bool) {
+        var hashed = false
+        let key = memo.key(object: object, name: name, profile: profile) {
+            hashed = true
+            return sha(object, name, profile)
+        }
+        return (key, hashed)
+    }
+
+    @Test("the same object, name and profile again is found without hashing, under the same key")
+    func repeatHits() throws {
+        let memo = UploadKeyMemo(budgetBytes: 64 << 20)
+        let object = try Fixtures.bytes("rt_execsnoop")
+        let first = Self.lookUp(memo, object, "x")
+        let second = Self.lookUp(memo, Array(object), "x")
+        #expect(first.hashed && !second.hashed)
+        #expect(first.key == second.key && second.key == Self.sha(object, "x", TargetProfile()))
+        #expect(memo.counts == (1, 1))
+    }
+
+    @Test("one byte, the name or the profile different: hashed, and its own key")
+    func differencesHash() throws {
+        let memo = UploadKeyMemo(budgetBytes: 64 << 20)
+        let object = try Fixtures.bytes("rt_execsnoop")
+        _ = Self.lookUp(memo, object, "x")
+        // A byte between the sampled windows: same fingerprint, different object.
+        let fingerprint = UploadKeyMemo.fingerprint(object, name: "x")
+        let position = try #require((object.count / 2..<object.count).first { position in
+            var changed = object
+            changed[position] ^= 0x40
+            return UploadKeyMemo.fingerprint(changed, name: "x") == fingerprint
+        })
+        var changed = object
+        changed[position] ^= 0x40
+        var cpus = TargetProfile()
+        cpus.possibleCPUs = 8
+        var kconfig = TargetProfile()
+        kconfig.kconfig = "CONFIG_X=y\n"
+        for (bytes, name, profile) in [(changed, "x", TargetProfile()), (object, "y", TargetProfile()),
+                                       (object, "x", cpus), (object, "x", kconfig)] {
+            let found = Self.lookUp(memo, bytes, name, profile)
+            #expect(found.hashed)
+            #expect(found.key == Self.sha(bytes, name, profile))
+            #expect(found.key != Self.sha(object, "x", TargetProfile()))
+        }
+        // Each of those is remembered in turn.
+        #expect(!Self.lookUp(memo, changed, "x").hashed)
+        #expect(!Self.lookUp(memo, object, "x", kconfig).hashed)
+    }
+
+    @Test("random objects and mutations: every key equals SHA-256's")
+    func randomAgree() {
+        var generator = SystemRandomNumberGenerator()
+        let memo = UploadKeyMemo(budgetBytes: 1 << 20)
+        var seen: [[UInt8]] = []
+        for round in 0..<400 {
+            var object: [UInt8]
+            if let base = seen.randomElement(using: &generator), round % 3 != 0 {
+                object = base
+                if Bool.random(using: &generator), !object.isEmpty {
+                    object[Int.random(in: 0..<object.count, using: &generator)] &+= 1
+                }
+            } else {
+                let size = [0, 1, 100, 2111, 2112, 2113, 5000, 70_000].randomElement(using: &generator) ?? 0
+                object = (0..<size).map { _ in UInt8.random(in: 0...3, using: &generator) }
+            }
+            seen.append(object)
+            let name = ["a", "b"].randomElement(using: &generator) ?? "a"
+            #expect(Self.lookUp(memo, object, name).key == Self.sha(object, name, TargetProfile()))
+        }
+        #expect(memo.usage.bytes <= 1 << 20)
+    }
+
+    @Test("bounded by its budget, least recently used out first; a budget of 0 keeps nothing")
+    func budget() {
+        let memo = UploadKeyMemo(budgetBytes: 10_000)
+        let objects = (0..<5).map { index in [UInt8](repeating: UInt8(index), count: 3000) }
+        for object in objects.prefix(3) { _ = Self.lookUp(memo, object, "x") }
+        #expect(memo.usage == (3, 9000))
+        #expect(!Self.lookUp(memo, objects[0], "x").hashed)  // 0 is now the most recent
+        _ = Self.lookUp(memo, objects[3], "x")               // 1 goes
+        #expect(memo.usage == (3, 9000))
+        #expect(!Self.lookUp(memo, objects[0], "x").hashed)
+        #expect(Self.lookUp(memo, objects[1], "x").hashed)
+        #expect(memo.usage.bytes <= 10_000)
+        // Larger than the whole budget: hashed, never kept.
+        let large = [UInt8](repeating: 9, count: 20_000)
+        #expect(Self.lookUp(memo, large, "x").hashed && Self.lookUp(memo, large, "x").hashed)
+
+        let off = UploadKeyMemo(budgetBytes: 0)
+        #expect(Self.lookUp(off, objects[0], "x").hashed && Self.lookUp(off, objects[0], "x").hashed)
+        #expect(off.usage == (0, 0))
+    }
+
+    @Test("over HTTP: a repeated POST is a memo hit with the same key and bytes; with the memo off, the same answers")
+    func overHTTP() async throws {
+        let object = try Fixtures.bytes("rt_minimal_printk")
+        var answers: [[String]] = []
+        for budget in [64 << 20, 0] {
+            let configuration = TestServer.configuration { $0.keyMemoBytes = budget }
+            answers.append(try await TestServer.inProcess(configuration) { client in
+                var seen: [String] = []
+                for _ in 0..<3 {
+                    try await client.execute(uri: "/v1/loaders?name=memo&format=header", method: .post,
+                                             headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: object)) { response in
+                        #expect(response.status == .ok)
+                        seen.append((response.headers[.location] ?? "") + "|" + String(buffer: response.body))
+                    }
+                }
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    let hits = String(buffer: response.body).split(separator: "\n")
+                        .first { $0.hasPrefix("lskeld_key_memo_hits_total ") }.map { String($0.split(separator: " ")[1]) }
+                    #expect(hits == (budget > 0 ? "2" : "0"))
+                }
+                return seen
+            })
+        }
+        #expect(Set(answers[0]).count == 1 && answers[0] == answers[1])
+        #expect(answers[0][0].hasPrefix("/v1/loaders/" + Self.sha(object, "memo", TargetProfile())))
+    }
+}
