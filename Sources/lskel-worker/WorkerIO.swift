@@ -87,18 +87,52 @@ private func readSome(into chunk: inout [UInt8]) -> Int {
     }
 }
 
-/// Writes one frame part by part, without first joining the parts into one buffer.
+/// Writes one frame with one writev where the pipe takes it (the service gives
+/// it 1 MiB): the parts where they lie, not joined into one buffer, and one
+/// wake-up of the service's reader instead of two per part.
 func writeFrame(_ fd: Int32, type: UInt8, parts: [UnsafeRawBufferPointer]) {
-    var head = WorkerFrame.magic
-    head.append(type)
-    WorkerFrame.appendLength(parts.count, to: &head)
-    for part in parts {
-        WorkerFrame.appendLength(part.count, to: &head)
-        writeAll(fd, head)
-        writeAll(fd, part)
-        head.removeAll(keepingCapacity: true)
+    // The frame's own bytes, in one buffer: magic, type, count and the first
+    // part's length, then each later part's length (4 bytes each).
+    var meta = WorkerFrame.magic
+    meta.append(type)
+    WorkerFrame.appendLength(parts.count, to: &meta)
+    let headLength = meta.count + (parts.isEmpty ? 0 : 4)
+    for part in parts { WorkerFrame.appendLength(part.count, to: &meta) }
+    meta.withUnsafeBytes { meta in
+        var pieces = [UnsafeRawBufferPointer(rebasing: meta[0..<headLength])]
+        for (index, part) in parts.enumerated() {
+            if index > 0 {
+                let at = headLength + 4 * (index - 1)
+                pieces.append(UnsafeRawBufferPointer(rebasing: meta[at..<(at + 4)]))
+            }
+            pieces.append(part)
+        }
+        writeAllVectored(fd, pieces)
     }
-    if parts.isEmpty { writeAll(fd, head) }
+}
+
+/// Writes every piece in order with writev, resuming where a short write stopped.
+func writeAllVectored(_ fd: Int32, _ pieces: [UnsafeRawBufferPointer]) {
+    var vectors = pieces.compactMap { piece in
+        piece.isEmpty ? nil : iovec(iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress), iov_len: piece.count)
+    }
+    var first = 0
+    while first < vectors.count {
+        let count = vectors[first...].withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32(min($0.count, 1024))) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            finish(.writeFailed)
+        }
+        var written = count
+        while first < vectors.count && written >= vectors[first].iov_len {
+            written -= vectors[first].iov_len
+            first += 1
+        }
+        if written > 0 {
+            vectors[first].iov_base = vectors[first].iov_base.map { $0 + written }
+            vectors[first].iov_len -= written
+        }
+    }
 }
 
 func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {

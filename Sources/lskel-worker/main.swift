@@ -23,17 +23,45 @@ let decoder = JSONDecoder()
 
 /// One whole job on a bundled object, its results dropped: the runtime's caches
 /// filled and its code and heap paged in, so a request does not pay for that.
+/// It takes a job's path: the request framed as the service frames it and read
+/// back as a job reads it, the generation, the answer framed and written (to
+/// /dev/null). Each generic type the runtime instantiates for the first time
+/// costs a scan of every conformance record: a job inherits the ones made here.
 func warmUp() {
-    if let warm = try? LoaderGenerator.generateWithManifest(object: warmUpObject, objectName: "warm.bpf.o",
-                                                            name: "warm_bpf", profile: TargetProfile()),
-       let manifest = try? ManifestJSON.encode(warm.manifest) {
-        _ = try? ObjectReader.summary(warmUpObject)
-        _ = try? encoder.encode(WorkerAnswer(header: warm.loader.header, manifest: String(decoding: manifest, as: UTF8.self),
-                                             libbpfLog: warm.loader.libbpfLog.map(\.text)))
-        _ = try? decoder.decode(WorkerRequest.self, from: Data(encoder.encode(WorkerRequest(name: "w", objectName: "w.o", profile: TargetProfile()))))
-    } else {
-        _ = try? encoder.encode(WorkerAnswer())
+    let requestJSON = (try? encoder.encode(WorkerRequest(name: "warm_bpf", objectName: "warm.bpf.o", profile: TargetProfile())))
+        .map(Array.init) ?? []
+    let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [requestJSON, warmUpObject])
+    let request = (try? WorkerFrame.partRanges(frame, maxBytes: options.maxRequestBytes)).flatMap { ranges in
+        ranges.parts.count == 2 ? try? decoder.decode(WorkerRequest.self, from: Data(frame[ranges.parts[0]])) : nil
     }
+    let profile = request?.profile ?? TargetProfile()
+    guard let summary = try? ObjectReader.summary(warmUpObject),
+          let loader = try? LoaderGenerator.generate(object: warmUpObject, name: "warm_bpf", profile: profile),
+          let manifest = try? ManifestBuilder.build(objectName: "warm.bpf.o", object: warmUpObject, loader: loader,
+                                                    profile: profile, summary: summary),
+          let manifestJSON = try? ManifestJSON.encode(manifest)
+    else {
+        _ = try? encoder.encode(WorkerAnswer())
+        return
+    }
+    let json = (try? encoder.encode(WorkerAnswer(header: loader.header, manifest: "",
+                                                 libbpfLog: loader.libbpfLog.filter { $0.level != .debug }.map(\.text))))
+        .map(Array.init) ?? []
+    let sink = open("/dev/null", O_WRONLY | O_CLOEXEC)
+    guard sink >= 0 else { return }
+    var header = loader.header
+    json.withUnsafeBytes { json in
+        loader.insns.withUnsafeBytes { insns in
+            loader.data.withUnsafeBytes { data in
+                header.withUTF8 { header in
+                    manifestJSON.withUnsafeBytes { manifest in
+                        writeFrame(sink, type: WorkerFrame.answer, parts: [json, insns, data, UnsafeRawBufferPointer(header), manifest])
+                    }
+                }
+            }
+        }
+    }
+    close(sink)
 }
 
 // Before the warm-up pages code in: a fork server's jobs start with its code

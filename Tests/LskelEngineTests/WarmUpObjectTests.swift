@@ -27,9 +27,9 @@ struct WarmUpObjectTests {
             rows.append("    " + bytes[start..<min(start + 24, bytes.count)].map { String(format: "0x%02x,", $0) }.joined(separator: " "))
         }
         return """
-            /// A small BPF object (a socket filter with an array map and a global) the
-            /// worker generates once before it is ready, so the first real job does not
-            /// pay for the runtime's first-use work. Built from Sources/lskel-worker/warm.bpf.c,
+            /// A small BPF object with what real ones carry (see its source) that the
+            /// worker generates once before it is ready, so no job pays for the
+            /// runtime's first-use work. Built from Sources/lskel-worker/warm.bpf.c,
             /// from the package root, with `\(command)`;
             /// a test checks the bytes against a fresh compile (LSKEL_REGENERATE_WARMUP=1 rewrites them).
             let warmUpObject: [UInt8] = [
