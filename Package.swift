@@ -103,7 +103,7 @@ let package = Package(
         // The fork server client, pre-forked jobs and the job queue. Never links libbpf or the reader.
         .target(
             name: "LskelPool",
-            dependencies: ["LskelModel", "CLskelSystem"],
+            dependencies: ["LskelModel", "CLskelSystem", .product(name: "NIOCore", package: "swift-nio")],
             path: "Sources/LskelPool"
         ),
         // The sandboxed worker: a fork server that forks one locked-down job per request
@@ -223,7 +223,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LskelPoolTests",
-            dependencies: ["LskelPool", "LskelEngine", "LskelTestSupport"],
+            dependencies: ["LskelPool", "LskelEngine", "LskelTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/LskelPoolTests"
         ),
         .testTarget(

@@ -93,9 +93,14 @@ public enum WorkerFrame {
     /// bytes cannot start a frame (bad magic, too many parts, over `maxBytes`).
     /// A whole frame's type and the ranges of its parts in `bytes` (no part is copied).
     public static func partRanges(_ bytes: [UInt8], maxBytes: Int) throws -> (type: UInt8, parts: [Range<Int>]) {
-        switch bytes.withUnsafeBufferPointer({ scan($0, maxBytes: maxBytes) }) {
+        try bytes.withUnsafeBufferPointer { try partRanges($0, maxBytes: maxBytes) }
+    }
+
+    /// ``partRanges(_:maxBytes:)`` of bytes held elsewhere (a buffer the answer was read into).
+    public static func partRanges(_ buffer: UnsafeBufferPointer<UInt8>, maxBytes: Int) throws -> (type: UInt8, parts: [Range<Int>]) {
+        switch scan(buffer, maxBytes: maxBytes) {
         case .complete(let type, let parts, _): return (type, parts)
-        case .incomplete(let needed), .partial(let needed): throw WorkerFrameError.truncated(needed: needed, available: bytes.count)
+        case .incomplete(let needed), .partial(let needed): throw WorkerFrameError.truncated(needed: needed, available: buffer.count)
         case .invalid(let error): throw error
         }
     }
@@ -116,7 +121,11 @@ public enum WorkerFrame {
     }
 
     public static func completeLength(_ bytes: [UInt8], maxBytes: Int) -> Int {
-        switch bytes.withUnsafeBufferPointer({ scan($0, maxBytes: maxBytes) }) {
+        bytes.withUnsafeBufferPointer { completeLength($0, maxBytes: maxBytes) }
+    }
+
+    public static func completeLength(_ buffer: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> Int {
+        switch scan(buffer, maxBytes: maxBytes) {
         case .complete(_, _, let length): length
         case .incomplete, .partial: 0
         case .invalid: -1
@@ -255,17 +264,5 @@ public struct WorkerAnswer: Sendable, Hashable, Codable {
     public func frame(insns: [UInt8], data: [UInt8], json: [UInt8]) -> [UInt8] {
         WorkerFrame.encode(type: WorkerFrame.answer,
                            parts: [json, insns, data, Array((header ?? "").utf8), Array((manifest ?? "").utf8)])
-    }
-
-    /// Reads an answer frame's parts back: the answer with its header and manifest, insns, data.
-    public static func fromFrame(_ parts: [[UInt8]], decodeJSON: ([UInt8]) throws -> WorkerAnswer) throws
-        -> (answer: WorkerAnswer, insns: [UInt8], data: [UInt8]) {
-        guard parts.count == 5 else { throw WorkerFrameError.unexpected("an answer has 5 parts, not \(parts.count)") }
-        var answer = try decodeJSON(parts[0])
-        if answer.header != nil {
-            answer.header = String(decoding: parts[3], as: UTF8.self)
-            answer.manifest = String(decoding: parts[4], as: UTF8.self)
-        }
-        return (answer, parts[1], parts[2])
     }
 }

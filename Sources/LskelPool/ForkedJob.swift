@@ -1,5 +1,6 @@
 import Glibc
 import LskelModel
+import NIOCore
 
 /// One job forked by the ``ForkServer``: a fresh, locked-down process waiting
 /// for its request on stdin. Driven with blocking I/O and `poll` on the
@@ -14,7 +15,9 @@ final class ForkedJob: @unchecked Sendable {
 
     /// How a job ended at the process level.
     struct Outcome {
-        var stdout: [UInt8]
+        /// The answer, read straight into the buffer whose slices become the
+        /// stored loader's files (see ``WorkerPool/interpret(_:sandbox:)``).
+        var stdout: ByteBuffer
         var stderr: [UInt8]
         /// waitpid status (0 once a whole answer came back).
         var status: Int32
@@ -61,7 +64,7 @@ final class ForkedJob: @unchecked Sendable {
         guard exit.waitStarted(until: start + forkSeconds) else {
             closeAll()
             server.forget(job: job)
-            return Outcome(stdout: [], stderr: [], status: -1, timedOut: false, outputExceeded: false,
+            return Outcome(stdout: ByteBuffer(), stderr: [], status: -1, timedOut: false, outputExceeded: false,
                            serverGone: true, serverUnresponsive: true, elapsed: Self.now() - start)
         }
         let deadline = start + wallSeconds
@@ -72,12 +75,16 @@ final class ForkedJob: @unchecked Sendable {
             close(stdinFD)
             stdinFD = -1
         }
-        var stdout: [UInt8] = []
+        // The answer is read in place: once its head gives the frame's length, the
+        // buffer is sized to it, and no byte is copied again before the answer is
+        // stored and sent (its parts are slices of this buffer).
+        var stdout = ByteBuffer()
+        var frameLength: Int? = nil
         var stderr: [UInt8] = []
         var outOpen = true, errOpen = true
         var timedOut = false, exceeded = false, answered = false
-        // Read into, never zeroed: a pipe holds up to 1 MiB.
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        // stderr (progress lines) is read into this, never zeroed.
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
         defer { chunk.deallocate() }
         var descriptors: [pollfd] = []
         descriptors.reserveCapacity(3)
@@ -110,18 +117,37 @@ final class ForkedJob: @unchecked Sendable {
                         close(stdinFD)
                         stdinFD = -1
                     }
+                } else if descriptor.fd == stdoutFD {
+                    // Up to the rest of the frame once its length is known, else 64 KiB (up to the cap).
+                    let wanted = max(1, min(1 << 20, (frameLength ?? (stdout.readableBytes + (64 << 10))) - stdout.readableBytes))
+                    var n = 0
+                    stdout.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { space in
+                        n = read(stdoutFD, space.baseAddress, min(space.count, wanted))
+                        return max(n, 0)
+                    }
+                    if n <= 0 {
+                        if n < 0 && errno == EINTR { continue }
+                        outOpen = false
+                    } else if stdout.readableBytes > maxOutputBytes {
+                        exceeded = true
+                    } else {
+                        let (total, complete) = stdout.withUnsafeReadableBytes { bytes in
+                            let view = bytes.bindMemory(to: UInt8.self)
+                            return (WorkerFrame.totalLength(view, maxBytes: maxOutputBytes),
+                                    WorkerFrame.completeLength(view, maxBytes: maxOutputBytes) > 0)
+                        }
+                        if complete {
+                            answered = true
+                        } else if frameLength == nil, let total, total <= maxOutputBytes {
+                            frameLength = total
+                            stdout.reserveCapacity(total)
+                        }
+                    }
                 } else {
                     let n = read(descriptor.fd, chunk.baseAddress, chunk.count)
                     if n <= 0 {
                         if n < 0 && errno == EINTR { continue }
-                        if descriptor.fd == stdoutFD { outOpen = false } else { errOpen = false }
-                    } else if descriptor.fd == stdoutFD {
-                        stdout.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
-                        if stdout.count > maxOutputBytes {
-                            exceeded = true
-                        } else if WorkerFrame.completeLength(stdout, maxBytes: maxOutputBytes) > 0 {
-                            answered = true
-                        }
+                        errOpen = false
                     } else if stderr.count < maxErrorBytes {
                         stderr.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<min(n, maxErrorBytes - stderr.count)]))
                     }

@@ -1,24 +1,59 @@
 import Foundation
 import LskelModel
+import NIOCore
 
 /// What one job through the pool produced.
 public struct WorkerResult: Sendable {
-    /// The worker's answer: the header and manifest, or the object's rejection.
+    /// The worker's answer: the object's rejection, libbpf's log (the loader's
+    /// files are the buffers below, not the answer's `header` and `manifest`).
     public var answer: WorkerAnswer
-    public var insns: [UInt8]
-    public var data: [UInt8]
+    /// The loader's files when the worker made one: slices of the buffer its
+    /// answer was read into, stored and sent as they are.
+    public var loader: Files?
     /// The isolation the worker that ran the job had.
     public var sandbox: SandboxReport
     /// Wall time of the job in the worker, seconds.
     public var elapsed: Double
 
-    public init(answer: WorkerAnswer, insns: [UInt8], data: [UInt8], sandbox: SandboxReport, elapsed: Double) {
+    public struct Files: Sendable {
+        public var header: ByteBuffer
+        public var insns: ByteBuffer
+        public var data: ByteBuffer
+        public var manifest: ByteBuffer
+
+        public init(header: ByteBuffer, insns: ByteBuffer, data: ByteBuffer, manifest: ByteBuffer) {
+            self.header = header
+            self.insns = insns
+            self.data = data
+            self.manifest = manifest
+        }
+    }
+
+    public init(answer: WorkerAnswer, loader: Files?, sandbox: SandboxReport, elapsed: Double) {
         self.answer = answer
-        self.insns = insns
-        self.data = data
+        self.loader = loader
         self.sandbox = sandbox
         self.elapsed = elapsed
     }
+
+    /// A result from an answer that carries its header and manifest as text (a generation in process).
+    public init(answer: WorkerAnswer, insns: [UInt8], data: [UInt8], sandbox: SandboxReport, elapsed: Double) {
+        var answer = answer
+        if let header = answer.header, let manifest = answer.manifest {
+            loader = Files(header: ByteBuffer(string: header), insns: ByteBuffer(bytes: insns), data: ByteBuffer(bytes: data),
+                           manifest: ByteBuffer(string: manifest))
+        }
+        answer.header = nil
+        answer.manifest = nil
+        self.answer = answer
+        self.sandbox = sandbox
+        self.elapsed = elapsed
+    }
+
+    public var headerText: String? { loader.map { String(buffer: $0.header) } }
+    public var manifestText: String? { loader.map { String(buffer: $0.manifest) } }
+    public var insns: [UInt8] { loader.map { Array($0.insns.readableBytesView) } ?? [] }
+    public var data: [UInt8] { loader.map { Array($0.data.readableBytesView) } ?? [] }
 }
 
 /// Counters for metrics and tests.
@@ -308,12 +343,33 @@ public actor WorkerPool {
             }
             throw WorkerError.crashed(signal: SyscallNames.signalName(signal), phase: phase)
         }
-        guard let frame = try? WorkerFrame.decode(outcome.stdout, maxBytes: configuration.maxOutputBytes),
-              frame.type == WorkerFrame.answer,
-              let decoded = try? WorkerAnswer.fromFrame(frame.parts, decodeJSON: { try JSONCoding.decoder.decode(WorkerAnswer.self, from: $0) })
-        else {
-            throw WorkerError.failed(status: 0, detail: "the worker's answer is malformed")
+        let stdout = outcome.stdout
+        let malformed = WorkerError.failed(status: 0, detail: "the worker's answer is malformed")
+        guard let frame = try? stdout.withUnsafeReadableBytes({
+                  try WorkerFrame.partRanges($0.bindMemory(to: UInt8.self), maxBytes: configuration.maxOutputBytes)
+              }),
+              frame.type == WorkerFrame.answer, frame.parts.count == 5
+        else { throw malformed }
+        // The parts in place: slices of the buffer the answer was read into.
+        func part(_ index: Int) -> ByteBuffer? {
+            stdout.getSlice(at: stdout.readerIndex + frame.parts[index].lowerBound, length: frame.parts[index].count)
         }
-        return WorkerResult(answer: decoded.answer, insns: decoded.insns, data: decoded.data, sandbox: sandbox, elapsed: outcome.elapsed)
+        guard let json = part(0).map({ Data($0.readableBytesView) }),
+              var answer = try? JSONCoding.decoder.decode(WorkerAnswer.self, from: json),
+              let insns = part(1), let data = part(2), var header = part(3), let manifest = part(4)
+        else { throw malformed }
+        var files: WorkerResult.Files? = nil
+        if answer.header != nil {
+            // The header is served as UTF-8 text and inside JSON: bytes that are not
+            // UTF-8 (from a worker that ran untrusted input) are repaired as text
+            // decoding repairs them; a real header is ASCII and kept as it is.
+            if !header.withUnsafeReadableBytes(ByteSearch.isASCII) {
+                header = ByteBuffer(string: String(buffer: header))
+            }
+            files = WorkerResult.Files(header: header, insns: insns, data: data, manifest: manifest)
+        }
+        answer.header = nil
+        answer.manifest = nil
+        return WorkerResult(answer: answer, loader: files, sandbox: sandbox, elapsed: outcome.elapsed)
     }
 }

@@ -6,13 +6,15 @@ enum JSONSyntax {
     static let maxDepth = 512
 
     static func isObject(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(bytes: buffer)
-            reader.skipWhitespace()
-            guard reader.peek == UInt8(ascii: "{"), reader.value() else { return false }
-            reader.skipWhitespace()
-            return reader.offset == buffer.count
-        }
+        bytes.withUnsafeBufferPointer { isObject($0) }
+    }
+
+    static func isObject(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        var reader = Reader(bytes: buffer)
+        reader.skipWhitespace()
+        guard reader.peek == UInt8(ascii: "{"), reader.value() else { return false }
+        reader.skipWhitespace()
+        return reader.offset == buffer.count
     }
 
     private struct Reader {

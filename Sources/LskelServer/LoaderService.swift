@@ -81,19 +81,16 @@ public final class LoaderService: Sendable {
             }
             throw problem
         }
-        guard let header = result.answer.header, let manifest = result.answer.manifest else {
+        guard let files = result.loader else {
             throw Problem(.workerFailed, detail: "the worker answered without a header or manifest")
         }
         // Answers splice the stored manifest in as it is: it must be one JSON object, checked
         // once here, since it comes from a process that ran untrusted input.
-        let manifestBytes = Array(manifest.utf8)
-        guard JSONSyntax.isObject(manifestBytes) else {
+        guard files.manifest.withUnsafeReadableBytes({ JSONSyntax.isObject($0.bindMemory(to: UInt8.self)) }) else {
             throw Problem(.workerFailed, detail: "the worker's manifest is not a JSON object")
         }
-        let loader = StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName),
-                                  header: Array(header.utf8), insns: result.insns, data: result.data,
-                                  manifest: manifestBytes, sandboxLevel: result.sandbox.level,
-                                  libbpfLog: result.answer.libbpfLog)
+        let loader = StoredLoader(key: key, name: name, stem: Self.safeStem(object.fileName), files: files,
+                                  sandboxLevel: result.sandbox.level, libbpfLog: result.answer.libbpfLog)
         await store.put(loader)
         return loader
     }

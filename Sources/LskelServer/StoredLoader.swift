@@ -1,5 +1,6 @@
 import Foundation
 import LskelModel
+import LskelPool
 import NIOCore
 import Synchronization
 
@@ -66,6 +67,20 @@ public struct StoredLoader: Sendable {
         insnsBuffer = ByteBuffer(bytes: insns)
         dataBuffer = ByteBuffer(bytes: data)
         manifestBuffer = ByteBuffer(bytes: manifest)
+        self.sandboxLevel = sandboxLevel
+        self.libbpfLog = libbpfLog
+    }
+
+    /// A loader from a worker's files as they were read (no copy).
+    public init(key: String, name: String, stem: String, files: WorkerResult.Files, sandboxLevel: String, libbpfLog: [String]) {
+        signatureBuffer = nil
+        self.key = key
+        self.name = name
+        self.stem = stem
+        headerBuffer = files.header
+        insnsBuffer = files.insns
+        dataBuffer = files.data
+        manifestBuffer = files.manifest
         self.sandboxLevel = sandboxLevel
         self.libbpfLog = libbpfLog
     }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import LskelModel
 import LskelTestSupport
+import NIOCore
 import Testing
 @testable import LskelPool
 
@@ -39,7 +40,7 @@ struct WorkerExitTests {
     static let pool = WorkerPool(configuration: WorkerPoolConfiguration(workerPath: "/nonexistent"))
 
     static func outcome(status: Int32, stderr: String = "", stdout: [UInt8] = []) -> ForkedJob.Outcome {
-        ForkedJob.Outcome(stdout: stdout, stderr: Array(stderr.utf8), status: status, timedOut: false, outputExceeded: false,
+        ForkedJob.Outcome(stdout: ByteBuffer(bytes: stdout), stderr: Array(stderr.utf8), status: status, timedOut: false, outputExceeded: false,
                           serverGone: false, elapsed: 0.01)
     }
 
@@ -68,6 +69,35 @@ struct WorkerExitTests {
         var timedOut = Self.outcome(status: -1)
         timedOut.timedOut = true
         #expect(await error(timedOut) == .timedOut(seconds: 5, phase: nil))
+    }
+
+    @Test("an answer's files are its frame's parts as they were read; a header that is not UTF-8 is repaired as text is")
+    func answerParts() async throws {
+        func answer(header: [UInt8], manifest: [UInt8] = Array("{}".utf8), parts: Int = 5) -> ForkedJob.Outcome {
+            let json = Array(#"{"libbpfLog":["note"],"hasLoader":true}"#.utf8)
+            let all = [json, [1, 2, 3, 4, 5, 6, 7, 8], [9, 9], header, manifest]
+            // A byte in front: the parts are found relative to the buffer's reader index.
+            var buffer = ByteBuffer(bytes: [0xee] + WorkerFrame.encode(type: WorkerFrame.answer, parts: Array(all.prefix(parts))))
+            buffer.moveReaderIndex(forwardBy: 1)
+            var outcome = Self.outcome(status: 0)
+            outcome.stdout = buffer
+            return outcome
+        }
+        let header = Array(String(repeating: "struct x { int y; };\n", count: 5000).utf8)
+        let result = try await Self.interpreted(answer(header: header)).get()
+        let files = try #require(result.loader)
+        #expect(Array(files.header.readableBytesView) == header && Array(files.manifest.readableBytesView) == Array("{}".utf8))
+        #expect(result.insns == [1, 2, 3, 4, 5, 6, 7, 8] && result.data == [9, 9] && result.answer.libbpfLog == ["note"])
+        #expect(result.answer.header == nil && result.answer.manifest == nil)
+
+        let broken: [UInt8] = Array("/* caf".utf8) + [0xc3] + Array(" */ \u{e9}".utf8) + [0xff, 0xfe, 0x41]
+        let repaired = try await Self.interpreted(answer(header: broken)).get()
+        #expect(repaired.headerText == String(decoding: broken, as: UTF8.self))
+        #expect(Array(try #require(repaired.loader).header.readableBytesView) == Array(String(decoding: broken, as: UTF8.self).utf8))
+
+        if case .success = await Self.interpreted(answer(header: header, parts: 4)) {
+            Issue.record("an answer of four parts was taken")
+        }
     }
 
     @Test("frames: round trip, incomplete, bad magic, too many parts, over the limit")

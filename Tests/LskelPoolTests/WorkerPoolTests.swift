@@ -43,7 +43,7 @@ struct WorkerPoolTests {
         #expect(report.failures.contains("seccomp"))
         // Still serves, at the level it reports.
         let result = try await lenient.generate(Self.request("maps"), object: try Fixtures.bytes("maps"))
-        #expect(result.answer.header != nil && result.sandbox.level == "partial")
+        #expect(result.headerText != nil && result.sandbox.level == "partial")
         await lenient.shutdown()
 
         let strict = WorkerPool(configuration: Self.configuration {
@@ -75,10 +75,10 @@ struct WorkerPoolTests {
             }
             let result = try await pool.generate(Self.request(fixture), object: bytes)
             #expect(result.answer.error == nil, "\(fixture): \(String(describing: result.answer.error))")
-            #expect(result.answer.header == expected.loader.header, "\(fixture): header")
+            #expect(result.headerText == expected.loader.header, "\(fixture): header")
             #expect(result.insns == expected.loader.insns, "\(fixture): insns")
             #expect(result.data == expected.loader.data, "\(fixture): data")
-            #expect(result.answer.manifest.map { Array($0.utf8) } == (try ManifestJSON.encode(expected.manifest)), "\(fixture): manifest")
+            #expect(result.manifestText.map { Array($0.utf8) } == (try ManifestJSON.encode(expected.manifest)), "\(fixture): manifest")
         }
         // Rejections travel as the same typed errors, through the same system calls as in process.
         for (fixture, kind, _) in Fixtures.refused {
@@ -102,7 +102,7 @@ struct WorkerPoolTests {
         #expect(check(result), "\(action): \(result) \(comment)")
         // The next request through the same pool succeeds.
         let next = try await pool.generate(request("maps"), object: bytes)
-        #expect(next.answer.error == nil && next.answer.header != nil, "after \(action)")
+        #expect(next.answer.error == nil && next.headerText != nil, "after \(action)")
     }
 
     @Test("hostile workers are contained and reported precisely; the pool keeps working")
@@ -164,7 +164,7 @@ struct WorkerPoolTests {
         kill(-first, SIGKILL)
         for index in 0..<5 {
             let result = try await pool.generate(Self.request("maps", name: "after_\(index)"), object: bytes)
-            #expect(result.answer.header?.contains("struct after_\(index) {") == true)
+            #expect(result.headerText?.contains("struct after_\(index) {") == true)
         }
         let second = try #require(await pool.serverPID)
         #expect(second != first)
@@ -191,7 +191,7 @@ struct WorkerPoolTests {
         let start = ContinuousClock.now
         for index in 0..<3 {
             let result = try await pool.generate(Self.request("maps", name: "after_\(index)"), object: bytes)
-            #expect(result.answer.header?.contains("struct after_\(index) {") == true)
+            #expect(result.headerText?.contains("struct after_\(index) {") == true)
         }
         let elapsed = ContinuousClock.now - start
         #expect(elapsed < .seconds(5), "three requests took \(elapsed) with a stopped fork server")
@@ -282,7 +282,7 @@ struct WorkerPoolTests {
                             return action == "read-passwd" && result.answer.hostileOutcome != nil ? nil : "job \(job): hostile \(action) returned a result"
                         default:
                             let result = try await pool.generate(Self.request(fixture, name: name), object: objectsByName[fixture]!)
-                            guard let header = result.answer.header, let manifest = result.answer.manifest else {
+                            guard let header = result.headerText, let manifest = result.manifestText else {
                                 return "job \(job): \(String(describing: result.answer.error))"
                             }
                             // The answer belongs to this request: its name, its object.
