@@ -1,6 +1,6 @@
 /// The worker's command line:
 ///
-///     lskel-worker [--fork-server [--no-text-copy]] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--job-warm-up [--prefault-mib N]] [--allow-test-hostile]
+///     lskel-worker [--fork-server [--no-text-copy]] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--job-warm-up] [--prefault-kib N] [--allow-test-hostile]
 struct WorkerOptions {
     var memoryMiB: UInt64 = 256
     var cpuSeconds: UInt64 = 5
@@ -19,8 +19,8 @@ struct WorkerOptions {
     /// functions from the file. Copied, a small object's job had about ninety
     /// fewer page faults.
     var noTextCopy = false
-    /// Heap a job makes resident before it reads its request (MiB), with --job-warm-up.
-    var prefaultMiB = 4
+    /// Heap a job makes resident before it reads its request (KiB; 0: none).
+    var prefaultKiB = 0
     /// Test only (with --allow-test-hostile): layers to leave out, as a kernel without them would.
     var simulateMissing: [String] = []
 
@@ -35,7 +35,7 @@ struct WorkerOptions {
             case "--fork-server": forkServer = true
             case "--no-text-copy": noTextCopy = true
             case "--job-warm-up": jobWarmUp = true
-            case "--prefault-mib": prefaultMiB = iterator.next().flatMap { Int($0) } ?? prefaultMiB
+            case "--prefault-kib": prefaultKiB = iterator.next().flatMap { Int($0) } ?? prefaultKiB
             case "--simulate-missing-layer": iterator.next().map { simulateMissing.append($0) }
             default: fail("unknown argument \(argument)", status: .usage)
             }

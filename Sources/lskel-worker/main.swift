@@ -96,10 +96,8 @@ if options.forkServer {
     guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: .forkServerFailed) }
     // A forked job shares the server's pages until it writes them: it does so
     // now, on the bundled object, while it waits to be handed a request.
-    if options.jobWarmUp {
-        warmUp()
-        lskel_worker_prefault_heap(options.prefaultMiB << 20)
-    }
+    if options.jobWarmUp { warmUp() }
+    if options.prefaultKiB > 0 { lskel_worker_prefault_heap(options.prefaultKiB << 10) }
 } else {
     writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
 }
