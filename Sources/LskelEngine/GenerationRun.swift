@@ -29,10 +29,13 @@ final class GenerationRun {
 
     /// A NUL-terminated copy of `text` that lives as long as this run.
     func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let utf8 = Array(text.utf8)
-        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
-        for (index, byte) in utf8.enumerated() { copy[index] = CChar(bitPattern: byte) }
-        copy[utf8.count] = 0
+        var text = text
+        let copy = text.withUTF8 { utf8 in
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
+            if let base = utf8.baseAddress { memcpy(copy, base, utf8.count) }
+            copy[utf8.count] = 0
+            return copy
+        }
         cStrings.append(copy)
         return copy
     }

@@ -137,7 +137,11 @@ enum InheritedDifferences {
         let names = Set(externs)
         // Bytes, not Characters: a real config is 10,000 lines, and splitting it
         // as a String was most of a small object's generation.
-        let text = Array(kconfig.utf8)
+        var config = kconfig
+        try config.withUTF8 { text in try checkKconfig(text, names: names) }
+    }
+
+    private static func checkKconfig(_ text: UnsafeBufferPointer<UInt8>, names: Set<String>) throws {
         let newline = UInt8(ascii: "\n"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\"")
         var lineStart = 0
         for index in 0...text.count where index == text.count || text[index] == newline {

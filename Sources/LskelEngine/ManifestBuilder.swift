@@ -111,7 +111,7 @@ public enum ManifestBuilder {
                         source: source(profile.possibleCPUs == TargetProfile.defaultPossibleCPUs)),
             pageSize: .init(value: profile.pageSize, consumed: consumed.contains("page_size"),
                             source: source(profile.pageSize == TargetProfile.defaultPageSize)),
-            kconfig: .init(value: profile.kconfig.map { SHA256.hex(Array($0.utf8)) }, consumed: consumed.contains("kconfig"),
+            kconfig: .init(value: profile.kconfig.map { SHA256.hex($0.utf8) }, consumed: consumed.contains("kconfig"),
                            source: source(profile.kconfig == nil)),
             kconfigValues: configValues,
             maxEntries: .init(value: profile.maxEntries, consumed: consumed.contains("max_entries"),

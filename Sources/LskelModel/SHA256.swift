@@ -10,9 +10,12 @@ public enum SHA256 {
     /// The 32 bytes of the digest of `bytes`.
     public static func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
-        let status = Array(bytes).withUnsafeBytes { raw in
+        func hash(_ raw: UnsafeRawBufferPointer) -> Int32 {
             digest.withUnsafeMutableBufferPointer { lskel_digest_sha256(raw.baseAddress, raw.count, $0.baseAddress) }
         }
+        // Bytes that lie together (an array, a native string's UTF-8) are hashed where they are.
+        let status = bytes.withContiguousStorageIfAvailable { hash(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { hash($0) }
         precondition(status == 0, "libcrypto failed to compute SHA-256")
         return digest
     }

@@ -1,3 +1,4 @@
+import Foundation
 import LskelTestSupport
 import Testing
 @testable import LskelEngine
@@ -42,6 +43,36 @@ struct ProfileTests {
         #expect(parsed.map == "events" && parsed.value == 4096)
         for bad in ["events", "=5", "events=", "events=0", "events=-1", "events=99999999999"] {
             #expect(throws: GenerationError.self, "\(bad)") { try TargetProfile.parseMaxEntries(bad) }
+        }
+    }
+
+    @Test("a kernel config is read plain, gzipped (one member, or several), and the host's as zcat reads it")
+    func configFiles() throws {
+        let directory = NSTemporaryDirectory() + "lskel-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = (0..<9000).map { "CONFIG_OPTION_\($0)=\($0 % 3 == 0 ? "y" : "\"value \($0)\"")\n" }.joined()
+        let half = text.utf8.count / 2
+        let first = String(decoding: Array(text.utf8)[..<half], as: UTF8.self)
+        let second = String(decoding: Array(text.utf8)[half...], as: UTF8.self)
+        try text.write(toFile: "\(directory)/plain", atomically: true, encoding: .utf8)
+        try first.write(toFile: "\(directory)/a", atomically: true, encoding: .utf8)
+        try second.write(toFile: "\(directory)/b", atomically: true, encoding: .utf8)
+        let made = try Shell.run("/bin/sh", ["-c", """
+            cd '\(directory)' && gzip -c plain > one.gz && gzip -c a > two.gz && gzip -c b >> two.gz \
+              && head -c -4 one.gz > badsize.gz && printf '\\001\\000\\000\\000' >> badsize.gz
+            """])
+        #expect(made.status == 0, "\(made.stderrText)")
+        #expect(try HostProfile.readText("\(directory)/plain") == text)
+        #expect(try HostProfile.readText("\(directory)/one.gz") == text)
+        // Two members: the trailer gives the last one's size; read as a stream instead.
+        #expect(try HostProfile.readText("\(directory)/two.gz") == text)
+        // A trailer whose size is wrong is a corrupt file: refused, not cut to that size.
+        #expect(throws: GenerationError.self) { try HostProfile.readText("\(directory)/badsize.gz") }
+        #expect(throws: GenerationError.self) { try HostProfile.readText("\(directory)/missing.gz") }
+        if FileManager.default.fileExists(atPath: "/proc/config.gz") {
+            let zcat = try Shell.run("/bin/sh", ["-c", "zcat /proc/config.gz"])
+            #expect(try HostProfile.readText("/proc/config.gz") == String(decoding: zcat.stdout, as: UTF8.self))
         }
     }
 
