@@ -7,6 +7,8 @@
 #include <string.h>
 #include <errno.h>
 #include <zlib.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static bool buf_reserve(struct lskel_buf *buf, size_t extra)
 {
@@ -113,73 +115,11 @@ int lskel_btf_dump_emit_decl(struct btf_dump *d, __u32 type_id, const char *fiel
 	return btf_dump__emit_type_decl(d, type_id, &opts);
 }
 
-/* A whole gzip file in memory inflated in one call into a buffer of the size
- * its trailer gives (ISIZE): no window, no growing buffer, one pass. 1 when
- * done; 0 when the file is not one gzip member of that size (the streaming
- * reader below then handles it); -errno on failure. */
-static int inflate_whole(const unsigned char *gz, size_t gz_len, size_t max_len, struct lskel_buf *out)
-{
-	z_stream stream = { 0 };
-	size_t size;
-	int ret;
-
-	if (out->len != 0 || gz_len < 18 || gz[0] != 0x1f || gz[1] != 0x8b)
-		return 0;
-	size = (size_t)gz[gz_len - 4] | (size_t)gz[gz_len - 3] << 8 | (size_t)gz[gz_len - 2] << 16 |
-	       (size_t)gz[gz_len - 1] << 24;
-	if (size > max_len)
-		return 0;
-	if (!buf_reserve(out, size))
-		return -ENOMEM;
-	if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK)
-		return 0;
-	stream.next_in = (unsigned char *)gz;
-	stream.avail_in = (uInt)gz_len;
-	stream.next_out = (unsigned char *)out->data;
-	stream.avail_out = (uInt)size + 1;
-	ret = inflate(&stream, Z_FINISH);
-	if (ret != Z_STREAM_END || stream.total_out != size || stream.avail_in != 0) {
-		inflateEnd(&stream);
-		return 0;
-	}
-	inflateEnd(&stream);
-	out->len = size;
-	out->data[size] = '\0';
-	return 1;
-}
-
 int lskel_read_maybe_gz(const char *path, size_t max_len, struct lskel_buf *out)
 {
 	char chunk[16384];
 	gzFile file;
 	int n;
-
-	/* A small compressed file (/proc/config.gz is 20-60 KB) is read whole and
-	 * inflated in one call: the streaming reader's window, chunk copies and
-	 * doubling buffer were most of reading the host's config. */
-	{
-		FILE *whole = fopen(path, "rb");
-		unsigned char *gz;
-		size_t gz_len = 0;
-
-		if (whole) {
-			gz = malloc(1 << 20);
-			if (gz) {
-				gz_len = fread(gz, 1, 1 << 20, whole);
-				if (gz_len > 0 && gz_len < (1 << 20) && !ferror(whole)) {
-					int done = inflate_whole(gz, gz_len, max_len, out);
-
-					if (done != 0) {
-						free(gz);
-						fclose(whole);
-						return done < 0 ? done : 0;
-					}
-				}
-				free(gz);
-			}
-			fclose(whole);
-		}
-	}
 
 	file = gzopen(path, "r");
 	if (!file)
@@ -199,4 +139,88 @@ int lskel_read_maybe_gz(const char *path, size_t max_len, struct lskel_buf *out)
 	}
 	gzclose(file);
 	return n < 0 ? -EIO : 0;
+}
+
+/* See lskel_host.h. The file is read whole; a gzip file is inflated in one
+ * call straight into the caller's buffer (no window, no growing buffer). */
+int lskel_text_open(const char *path, size_t max_len, struct lskel_text *text)
+{
+	size_t cap = 1 << 16;
+	int fd, err = 0;
+
+	memset(text, 0, sizeof(*text));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	text->raw = malloc(cap);
+	while (text->raw) {
+		ssize_t n;
+
+		if (text->raw_len == cap) {
+			unsigned char *bigger = cap >= max_len ? NULL : realloc(text->raw, cap * 2);
+
+			if (!bigger) {
+				err = cap >= max_len ? -EFBIG : -ENOMEM;
+				break;
+			}
+			text->raw = bigger;
+			cap *= 2;
+		}
+		n = read(fd, text->raw + text->raw_len, cap - text->raw_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		text->raw_len += (size_t)n;
+	}
+	close(fd);
+	if (!text->raw)
+		return -ENOMEM;
+	if (err)
+		return err;
+	text->gz = text->raw_len >= 18 && text->raw[0] == 0x1f && text->raw[1] == 0x8b;
+	if (text->gz) {
+		const unsigned char *trailer = text->raw + text->raw_len - 4;
+
+		text->size = (size_t)trailer[0] | (size_t)trailer[1] << 8 | (size_t)trailer[2] << 16 | (size_t)trailer[3] << 24;
+	} else {
+		text->size = text->raw_len;
+	}
+	return text->size > max_len ? -EFBIG : 0;
+}
+
+int lskel_text_fill(struct lskel_text *text, char *dest)
+{
+	z_stream stream = { 0 };
+	int ret;
+
+	if (!text->gz) {
+		if (text->size)
+			memcpy(dest, text->raw, text->size);
+		return 0;
+	}
+	if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK)
+		return -ENOMEM;
+	stream.next_in = text->raw;
+	stream.avail_in = (uInt)text->raw_len;
+	stream.next_out = (unsigned char *)dest;
+	stream.avail_out = (uInt)text->size;
+	ret = inflate(&stream, Z_FINISH);
+	/* One member of exactly the trailer's size, and nothing after it. */
+	if (ret != Z_STREAM_END || stream.total_out != text->size || stream.avail_in != 0)
+		ret = -EAGAIN;
+	else
+		ret = 0;
+	inflateEnd(&stream);
+	return ret;
+}
+
+void lskel_text_close(struct lskel_text *text)
+{
+	free(text->raw);
+	memset(text, 0, sizeof(*text));
 }

@@ -46,11 +46,25 @@ final class GenerationRun {
     }
 
     func run() throws -> GeneratedLoader {
-        target.pointee.kernel_release = UnsafePointer(cString(profile.kernelRelease ?? ""))
-        if let kconfig = profile.kconfig {
-            target.pointee.kconfig = UnsafePointer(cString(kconfig))
-            target.pointee.kconfig_len = kconfig.utf8.count
+        // The kernel config is handed over where it lies, for the run's duration
+        // (read by length, only if libbpf opens it): a copy of a real config was
+        // 25 page faults of every generation.
+        var kconfig = profile.kconfig ?? ""
+        return try kconfig.withUTF8 { text in
+            if profile.kconfig != nil, let base = text.baseAddress {
+                target.pointee.kconfig = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+                target.pointee.kconfig_len = text.count
+            }
+            defer {
+                target.pointee.kconfig = nil
+                target.pointee.kconfig_len = 0
+            }
+            return try runWithConfig()
         }
+    }
+
+    private func runWithConfig() throws -> GeneratedLoader {
+        target.pointee.kernel_release = UnsafePointer(cString(profile.kernelRelease ?? ""))
         target.pointee.page_size = profile.pageSize
         lskel_log_capture_begin(logBuffer)
         lskel_target_activate(target)

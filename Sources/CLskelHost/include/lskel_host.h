@@ -104,4 +104,19 @@ int lskel_btf_dump_emit_decl(struct btf_dump *d, __u32 type_id, const char *fiel
  * passes plain text through). Returns 0 or a negative errno. */
 int lskel_read_maybe_gz(const char *path, size_t max_len, struct lskel_buf *out);
 
+/* A whole text file, plain or gzip-compressed, read in two steps so the text
+ * lands straight in its final buffer: lskel_text_open reads the file and sets
+ * `size` (a gzip file's trailer size), lskel_text_fill writes exactly `size`
+ * bytes to `dest` (-EAGAIN when a gzip file is not one member of that size:
+ * read it with lskel_read_maybe_gz instead), lskel_text_close frees it. */
+struct lskel_text {
+	unsigned char *raw;
+	size_t raw_len;
+	size_t size;
+	int gz;
+};
+int lskel_text_open(const char *path, size_t max_len, struct lskel_text *text);
+int lskel_text_fill(struct lskel_text *text, char *dest);
+void lskel_text_close(struct lskel_text *text);
+
 #endif
