@@ -24,6 +24,11 @@ let libbpfStaticLink: [LinkerSetting] = [
     .linkedLibrary("z"),
 ]
 
+/// What the lean `lskel` is built from goes without the string-processing library (and
+/// Foundation): each library linked adds its conformance records to every run-time
+/// conformance lookup of a fresh process. This keeps it from being used by accident.
+let noStringProcessing: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"])]
+
 let package = Package(
     name: "lskeld",
     products: [
@@ -60,19 +65,30 @@ let package = Package(
         // Pure-Swift reader of untrusted BPF objects (ELF, BTF, BTF.ext, instructions). No libbpf.
         .target(
             name: "BPFObject",
-            path: "Sources/BPFObject"
+            path: "Sources/BPFObject",
+            swiftSettings: noStringProcessing
         ),
         // Value types shared by every process: profile, errors, manifest, worker messages. No libbpf.
         .target(
             name: "LskelModel",
             dependencies: ["CLskelSystem"],
-            path: "Sources/LskelModel"
+            path: "Sources/LskelModel",
+            swiftSettings: noStringProcessing
+        ),
+        // The model through Foundation: the content key (the profile as Foundation's sorted-keys
+        // JSON), the manifest's reference encoding and decoding. Kept out of LskelModel so that the
+        // lean `lskel` links no Foundation.
+        .target(
+            name: "LskelCoding",
+            dependencies: ["LskelModel"],
+            path: "Sources/LskelCoding"
         ),
         // The generation pipeline: profile, libbpf gen-loader run, header renderer.
         .target(
             name: "LskelEngine",
             dependencies: ["CLibbpf", "CLskelHost", "CLskelSystem", "LskelModel", "BPFObject"],
-            path: "Sources/LskelEngine"
+            path: "Sources/LskelEngine",
+            swiftSettings: noStringProcessing
         ),
         // The worker's lock-down: namespaces, empty root, capabilities, seccomp, rlimits.
         .target(
@@ -131,7 +147,7 @@ let package = Package(
         .target(
             name: "LskelServer",
             dependencies: [
-                "LskelModel", "LskelPool", "LskelVerify", "LskelSign",
+                "LskelModel", "LskelCoding", "LskelPool", "LskelVerify", "LskelSign",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,7 +173,8 @@ let package = Package(
         .target(
             name: "LskelGen",
             dependencies: ["LskelEngine", "LskelModel"],
-            path: "Sources/LskelGen"
+            path: "Sources/LskelGen",
+            swiftSettings: noStringProcessing
         ),
         // `lskel`: runs the common `lskel gen` itself and hands every other command line to
         // lskel-tool. A static executable without Foundation, NIO or the argument parser: a
@@ -166,18 +183,18 @@ let package = Package(
             name: "lskel",
             dependencies: ["LskelGen", "CLskelSystem"],
             path: "Sources/lskel",
+            swiftSettings: noStringProcessing,
             linkerSettings: [
                 .unsafeFlags(["-static-executable",
                               // The static archives again, after libbpf's references to them.
                               "-Xlinker", "-l:libbpf.a", "-Xlinker", "-l:libelf.a", "-Xlinker", "-l:libz.a"]),
-                .linkedLibrary("_FoundationCollections"),
-                .linkedLibrary("_FoundationCShims"),
             ]
         ),
         .executableTarget(
             name: "lskel-tool",
             dependencies: [
                 "LskelEngine",
+                "LskelCoding",
                 "LskelGen",
                 "LskelSign",
                 "BPFObject",
@@ -229,7 +246,7 @@ let package = Package(
         .testTarget(
             name: "LskelServerTests",
             dependencies: [
-                "LskelServer", "LskelEngine", "LskelPool", "LskelSign", "LskelTestSupport",
+                "LskelServer", "LskelEngine", "LskelCoding", "LskelPool", "LskelSign", "LskelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ],
@@ -250,7 +267,7 @@ let package = Package(
         // depending on the target, whose static link flags would reach the test bundle.
         .testTarget(
             name: "LskelEngineTests",
-            dependencies: ["LskelEngine", "LskelGen", "LskelTestSupport"],
+            dependencies: ["LskelEngine", "LskelGen", "LskelCoding", "LskelTestSupport"],
             path: "Tests/LskelEngineTests"
         ),
     ]

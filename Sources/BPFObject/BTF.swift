@@ -358,15 +358,33 @@ public struct BTF: Sendable {
     /// Places `name` inside a rendered type the way C declares it:
     /// `char *p`, `int a[4]`, `int (*f)(void)`.
     private func named(_ decl: String, _ name: String) -> String {
-        if let r = decl.firstRange(of: "(*)") {
+        if let r = Self.firstRange(of: "(*)", in: decl) {
             var out = decl
             out.replaceSubrange(r, with: "(*\(name))")
             return out
         }
-        if decl.hasSuffix("]"), let r = decl.firstRange(of: " [") {
+        if decl.hasSuffix("]"), let r = Self.firstRange(of: " [", in: decl) {
             return "\(decl[..<r.lowerBound]) \(name)\(decl[decl.index(after: r.lowerBound)...])"
         }
         return decl.hasSuffix("*") ? decl + name : "\(decl) \(name)"
+    }
+
+    /// Where the ASCII `marker` first occurs in `text` (this module goes without
+    /// the string-processing library's searching).
+    private static func firstRange(of marker: StaticString, in text: String) -> Range<String.Index>? {
+        let needle = UnsafeBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount)
+        var start = text.utf8.startIndex
+        while start != text.utf8.endIndex {
+            var end = start
+            var matched = 0
+            while matched < needle.count, end != text.utf8.endIndex, text.utf8[end] == needle[matched] {
+                end = text.utf8.index(after: end)
+                matched += 1
+            }
+            if matched == needle.count { return start..<end }
+            start = text.utf8.index(after: start)
+        }
+        return nil
     }
 
     private func params(_ ps: [BTFParameter], depth: Int) -> String {

@@ -167,8 +167,8 @@ enum InheritedDifferences {
     /// enums better in BTF-to-C dumper").
     static func declaration(_ text: String) -> String {
         guard text.includes("()") || text.includes("__attribute__((mode(") else { return text }
-        return text.replacing("()", with: "(void)")
-            .replacing(" __attribute__((mode(byte)))", with: "")
-            .replacing(" __attribute__((mode(word)))", with: "")
+        return text.replacingLiteral("()", with: "(void)")
+            .replacingLiteral(" __attribute__((mode(byte)))", with: "")
+            .replacingLiteral(" __attribute__((mode(word)))", with: "")
     }
 }

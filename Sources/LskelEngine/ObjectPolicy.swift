@@ -119,7 +119,7 @@ enum ObjectPolicy {
 
     /// The text between `prefix` and the next `'` in `line`.
     static func quoted(after prefix: String, in line: String) -> String? {
-        guard let start = line.firstRange(of: prefix)?.upperBound else { return nil }
+        guard let start = line.range(ofLiteral: prefix)?.upperBound else { return nil }
         let rest = line[start...]
         guard let end = rest.firstIndex(of: "'") else { return nil }
         return String(rest[..<end])

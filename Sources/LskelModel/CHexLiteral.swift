@@ -56,7 +56,7 @@ extension CHexLiteral {
     /// The bytes of the literal that follows `marker` in a header
     /// (`opts.data = (void *)"\\...";`), or nil when there is none.
     public static func decode(after marker: String, in header: String) -> [UInt8]? {
-        guard let start = header.firstRange(of: marker)?.upperBound else { return nil }
+        guard let start = header.range(ofLiteral: marker)?.upperBound else { return nil }
         var bytes: [UInt8] = []
         var iterator = header[start...].utf8.makeIterator()
         func hexValue(_ c: UInt8) -> UInt8? {

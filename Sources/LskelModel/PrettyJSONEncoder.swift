@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Synchronization
 
 /// Encodes `Encodable` values to the exact bytes Foundation's `JSONEncoder`
@@ -20,38 +19,35 @@ public enum PrettyJSONEncoder {
         return out
     }
 
-    /// Keys converted to snake case the way Foundation converts them (the
-    /// conversion is Foundation's own, asked once per distinct key).
+    /// Keys converted to snake case the way Foundation converts them, once per distinct key.
     static let snakeCaseKeys = Mutex<[String: String]>([:])
 
     static func snakeCase(_ key: String) -> String {
         // Without an uppercase letter the conversion changes nothing.
-        if !key.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return key }
+        if !key.unicodeScalars.contains(where: isUpper) { return key }
         if let known = snakeCaseKeys.withLock({ $0[key] }) { return known }
-        let converted = asciiSnakeCase(key) ?? foundationSnakeCase(key)
+        let converted = convertToSnakeCase(key)
         snakeCaseKeys.withLock { $0[key] = converted }
         return converted
     }
 
-    /// Foundation's conversion for an ASCII key, without asking Foundation (which
-    /// costs an encoder and a decoder per key, a few milliseconds in a fresh
-    /// process): words split where a lowercase letter meets an uppercase one, and
-    /// before the last capital of a run of capitals that a lowercase letter
-    /// follows; lowercased; joined with `_`. nil for other keys. A test holds it
-    /// to Foundation's own.
-    static func asciiSnakeCase(_ key: String) -> String? {
-        let bytes = Array(key.utf8)
-        guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 }) else { return bytes.isEmpty ? key : nil }
-        func isUpper(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
-        func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+    /// Foundation's `convertToSnakeCase`, on Unicode scalars as Foundation's
+    /// character sets see them (uppercase: Lu and Lt; lowercase: Ll): words
+    /// split where a lowercase letter meets an uppercase one, and before the
+    /// last capital of a run of capitals that a lowercase letter follows;
+    /// lowercased; joined with `_`. Written here so that the model links no
+    /// Foundation; a test holds it to Foundation's own.
+    static func convertToSnakeCase(_ key: String) -> String {
+        let scalars = Array(key.unicodeScalars)
+        guard !scalars.isEmpty else { return key }
         var words: [Range<Int>] = []
         var wordStart = 0
         var search = 1
-        while let upper = bytes[search...].firstIndex(where: isUpper) {
+        while search < scalars.count, let upper = scalars[search...].firstIndex(where: isUpper) {
             words.append(wordStart..<upper)
-            guard let lower = bytes[upper...].firstIndex(where: isLower) else {
+            guard let lower = scalars[upper...].firstIndex(where: isLower) else {
                 wordStart = upper
-                search = bytes.count
+                search = scalars.count
                 break
             }
             if lower == upper + 1 {
@@ -61,39 +57,22 @@ public enum PrettyJSONEncoder {
                 wordStart = lower - 1
             }
             search = lower + 1
-            if search >= bytes.count { break }
         }
-        words.append(wordStart..<bytes.count)
-        let lowered = words.map { range in
-            String(decoding: bytes[range].map { isUpper($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
-        }
-        return lowered.joined(separator: "_")
+        words.append(wordStart..<scalars.count)
+        return words.map { range in
+            var word = String.UnicodeScalarView()
+            word.append(contentsOf: scalars[range])
+            return String(word).lowercased()
+        }.joined(separator: "_")
     }
 
-    private struct ProbeKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    static func isUpper(_ scalar: Unicode.Scalar) -> Bool {
+        let category = scalar.properties.generalCategory
+        return category == .uppercaseLetter || category == .titlecaseLetter
     }
 
-    private struct Probe: Encodable {
-        var key: String
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: ProbeKey.self)
-            try container.encode(0, forKey: ProbeKey(stringValue: key))
-        }
-    }
-
-    static func foundationSnakeCase(_ key: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        guard let data = try? encoder.encode(Probe(key: key)),
-              let object = try? JSONDecoder().decode([String: Int].self, from: data),
-              let converted = object.keys.first
-        else { return key }
-        return converted
+    static func isLower(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .lowercaseLetter
     }
 
     // MARK: writing
@@ -285,14 +264,22 @@ public enum PrettyJSONEncoder {
             return .object(dictionary.map { Member(key: $0.key, slot: Slot(.string($0.value))) })
         case let dictionary as [String: UInt32]:
             return .object(dictionary.map { Member(key: $0.key, slot: Slot(.number(String($0.value)))) })
-        case is Double, is Float, is Date, is Data, is URL, is Decimal:
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath,
-                debugDescription: "PrettyJSONEncoder does not encode \(T.self); use JSONEncoder"))
+        case is Double, is Float:
+            throw unsupported(value, codingPath: codingPath)
+        // Foundation's own types (this module does not link Foundation) encode differently
+        // through JSONEncoder than through their Encodable conformance: refused by name.
+        case _ where ["Date", "Data", "URL", "Decimal"].contains(String(describing: T.self)):
+            throw unsupported(value, codingPath: codingPath)
         default:
             let encoder = TreeEncoder(codingPath: codingPath)
             try value.encode(to: encoder)
             return encoder.root.node
         }
+    }
+
+    static func unsupported<T>(_ value: T, codingPath: [any CodingKey]) -> EncodingError {
+        EncodingError.invalidValue(value, .init(codingPath: codingPath,
+            debugDescription: "PrettyJSONEncoder does not encode \(T.self); use JSONEncoder"))
     }
 
     struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {

@@ -1,4 +1,5 @@
 import Foundation
+import LskelCoding
 import LskelModel
 import LskelSign
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import LskelCoding
 import LskelModel
 
 /// The service's JSON answers as Codable types, encoded one way (sorted,

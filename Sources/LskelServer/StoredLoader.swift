@@ -1,4 +1,5 @@
 import Foundation
+import LskelCoding
 import LskelModel
 import LskelPool
 import NIOCore

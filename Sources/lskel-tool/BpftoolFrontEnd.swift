@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import LskelEngine
+import LskelCoding
 import LskelModel
 import NIOCore
 

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import LskelEngine
 import LskelGen
+import LskelCoding
 import LskelModel
 import NIOCore
 

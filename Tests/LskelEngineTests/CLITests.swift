@@ -1,4 +1,5 @@
 import Foundation
+import LskelCoding
 import LskelTestSupport
 import Testing
 @testable import LskelEngine

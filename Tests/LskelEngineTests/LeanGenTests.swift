@@ -1,4 +1,5 @@
 import Foundation
+import LskelModel
 import LskelGen
 import LskelTestSupport
 import Testing
@@ -102,5 +103,12 @@ struct LeanGenTests {
         let types = (0..<count).map { value(programHeaders + $0 * entrySize, 4) }
         let interpreter = 3, dynamic = 2
         #expect(!types.contains(interpreter) && !types.contains(dynamic), "program header types \(types)")
+        // Nor Foundation or the string-processing library: their conformance records made
+        // every run-time conformance lookup of a run longer (their mangled module names are
+        // in the symbols of anything linked from them).
+        for module in ["20FoundationEssentials", "17_StringProcessing", "12_RegexParser"] {
+            let found = bytes.withUnsafeBufferPointer { ByteSearch.firstIndex(of: Array(module.utf8), in: $0) }
+            #expect(found == nil, "\(module) is linked")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LskelCoding
 import LskelTestSupport
 import Testing
 @testable import LskelEngine
@@ -19,19 +20,46 @@ struct ManifestEncodingTests {
         #expect(try ManifestJSON.decode(fast) == manifest, comment)
     }
 
-    @Test("snake_case keys are converted exactly as Foundation converts them")
+    @Test("snake_case keys are converted exactly as Foundation converts them, ASCII or not")
     func snakeCase() {
         var random = Fuzzing.generator("snake case", standard: 0x534e_414b)
         var keys = ["", "a", "A", "insnsSha256", "myURLProperty", "aBC", "ABC", "ABCd", "a1B", "_a_B_", "__x", "x__", "kconfigValues",
-                    "expectedAttachTypeName", "btfTypeCount", "URL", "aURL", "aURLb", "maxEntriesSource", "HTTPStatus2xx"]
-        let alphabet = ["a", "b", "B", "Z", "_", "1", "x", "Q"]
+                    "expectedAttachTypeName", "btfTypeCount", "URL", "aURL", "aURLb", "maxEntriesSource", "HTTPStatus2xx",
+                    "é", "Émile", "aÉb", "ÀÉÎõ", "straße", "ǅungla", "aǅb", "ΣίσυφοςΚ", "日本Go", "xİy", "ﬁle"]
+        let alphabet = ["a", "b", "B", "Z", "_", "1", "x", "Q", "é", "É", "ǅ", "σ", "Σ", "日"]
         for _ in 0..<Fuzzing.iterations(500) {
             keys.append(random.string(from: alphabet, count: Int.random(in: 0...9, using: &random)))
         }
         for key in keys {
-            #expect(PrettyJSONEncoder.asciiSnakeCase(key) == PrettyJSONEncoder.foundationSnakeCase(key), "\(key.debugDescription)")
+            #expect(PrettyJSONEncoder.convertToSnakeCase(key) == Self.foundationSnakeCase(key), "\(key.debugDescription)")
         }
-        #expect(PrettyJSONEncoder.asciiSnakeCase("é") == nil)
+    }
+
+    private struct ProbeKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private struct Probe: Encodable {
+        var key: String
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: ProbeKey.self)
+            try container.encode(0, forKey: ProbeKey(stringValue: key))
+        }
+    }
+
+    /// Foundation's own conversion, read back from what its encoder writes.
+    static func foundationSnakeCase(_ key: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        guard let data = try? encoder.encode(Probe(key: key)),
+              let object = try? JSONDecoder().decode([String: Int].self, from: data),
+              let converted = object.keys.first
+        else { return key }
+        return converted
     }
 
     @Test("every fixture's manifest, with the host profile and with a full request profile")

@@ -1,4 +1,5 @@
 import Foundation
+import LskelCoding
 import HTTPTypes
 import HummingbirdTesting
 import LskelEngine

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import LskelModel
 
 /// A loader's content address: SHA-256 over the generator version, the
 /// skeleton name, the profile (JSON with sorted keys, as ``TargetProfile``
