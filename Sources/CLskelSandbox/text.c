@@ -12,8 +12,9 @@
  * mremap, which replaces the mapping atomically: the bytes at every address
  * stay the same, so code running in it, this function included, carries on.
  *
- * Profilers that name functions from the mapped file see anonymous code after
- * this; the worker's --no-text-copy keeps the file mapping for them. */
+ * The program's code and its shared libraries' are copied this way, each on
+ * its own. Profilers that name functions from the mapped file see anonymous
+ * code after this; the worker's --no-text-copy keeps the file mapping. */
 #include "lskel_sandbox.h"
 
 #include <errno.h>
@@ -25,49 +26,54 @@
 
 #define HUGE_PAGE (2UL << 20)
 
-struct text_range {
-	uintptr_t start;
-	uintptr_t end;
+#define MAX_RANGES 32
+
+struct text_ranges {
+	uintptr_t start[MAX_RANGES];
+	uintptr_t end[MAX_RANGES];
 	int count;
 };
 
-/* The executable's one executable PT_LOAD segment (the first object
- * dl_iterate_phdr reports is the program itself). */
+/* Every loaded object's executable PT_LOAD segments: the program's and its
+ * shared libraries' (the vDSO, which has no file behind it, is left alone). */
 static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 {
-	struct text_range *range = data;
+	struct text_ranges *ranges = data;
 	long page = sysconf(_SC_PAGESIZE);
 	int i;
 	(void)size;
 
-	for (i = 0; i < info->dlpi_phnum; i++) {
+	if (info->dlpi_name && strstr(info->dlpi_name, "linux-vdso"))
+		return 0;
+	for (i = 0; i < info->dlpi_phnum && ranges->count < MAX_RANGES; i++) {
 		const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+		uintptr_t start, end;
 
 		if (segment->p_type != PT_LOAD || !(segment->p_flags & PF_X))
 			continue;
-		range->start = (info->dlpi_addr + segment->p_vaddr) & ~((uintptr_t)page - 1);
-		range->end = (info->dlpi_addr + segment->p_vaddr + segment->p_memsz + page - 1) & ~((uintptr_t)page - 1);
-		range->count++;
+		start = (info->dlpi_addr + segment->p_vaddr) & ~((uintptr_t)page - 1);
+		end = (info->dlpi_addr + segment->p_vaddr + segment->p_memsz + page - 1) & ~((uintptr_t)page - 1);
+		if (end <= start)
+			continue;
+		ranges->start[ranges->count] = start;
+		ranges->end[ranges->count] = end;
+		ranges->count++;
 	}
-	return 1; /* the program only */
+	return 0;
 }
 
-int lskel_worker_copy_text_to_huge_pages(void)
+/* One range copied to anonymous memory and moved over the original. */
+static int copy_range(uintptr_t start, uintptr_t end)
 {
-	struct text_range range = { 0 };
+	size_t length = end - start;
 	uintptr_t raw, copy;
-	size_t length;
 
-	dl_iterate_phdr(find_text, &range);
-	if (range.count != 1 || range.end <= range.start)
-		return -ENOENT;
-	length = range.end - range.start;
 	/* Room to place the copy at the same offset within a huge page as the
 	 * original, so that mremap can move whole huge pages. */
 	raw = (uintptr_t)mmap(NULL, length + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if ((void *)raw == MAP_FAILED)
 		return -errno;
-	copy = (raw & ~(HUGE_PAGE - 1)) + (range.start & (HUGE_PAGE - 1));
+	copy = (raw & ~(HUGE_PAGE - 1)) + (start & (HUGE_PAGE - 1));
 	if (copy < raw)
 		copy += HUGE_PAGE;
 	if (copy > raw)
@@ -77,13 +83,30 @@ int lskel_worker_copy_text_to_huge_pages(void)
 	/* Huge pages where the kernel allows them; 4 KiB pages still copy their
 	 * entries at fork. */
 	(void)madvise((void *)copy, length, MADV_HUGEPAGE);
-	memcpy((void *)copy, (const void *)range.start, length);
+	memcpy((void *)copy, (const void *)start, length);
 	if (mprotect((void *)copy, length, PROT_READ | PROT_EXEC) != 0 ||
-	    mremap((void *)copy, length, length, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)range.start) == MAP_FAILED) {
+	    mremap((void *)copy, length, length, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)start) == MAP_FAILED) {
 		int err = errno;
 
 		munmap((void *)copy, length);
 		return -err;
 	}
 	return 0;
+}
+
+int lskel_worker_copy_text_to_huge_pages(void)
+{
+	struct text_ranges ranges = { 0 };
+	int i, err = 0;
+
+	dl_iterate_phdr(find_text, &ranges);
+	if (ranges.count == 0)
+		return -ENOENT;
+	for (i = 0; i < ranges.count; i++) {
+		int one = copy_range(ranges.start[i], ranges.end[i]);
+
+		if (one && !err)
+			err = one;
+	}
+	return err;
 }

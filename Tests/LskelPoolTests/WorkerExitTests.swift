@@ -100,6 +100,14 @@ struct WorkerExitTests {
         }
     }
 
+    @Test("the worker is position-independent: the process that parses untrusted objects has a randomised layout")
+    func workerIsPIE() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.workerPath)))
+        #expect(bytes.count > 64 && bytes[0..<4] == [0x7f, 0x45, 0x4c, 0x46])
+        let type = Int(bytes[16]) | Int(bytes[17]) << 8
+        #expect(type == 3, "e_type \(type): ET_DYN (3) expected, ET_EXEC (2) has a fixed address")
+    }
+
     @Test("frames: round trip, incomplete, bad magic, too many parts, over the limit")
     func frames() throws {
         let parts: [[UInt8]] = [Array("json".utf8), [], [UInt8](repeating: 7, count: 1000)]
