@@ -45,8 +45,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var id: ObjectIdentifier { ObjectIdentifier(self) }
 
+    /// Reads of up to 256 KiB: uploads are hundreds of KiB, and NIO's default of at most
+    /// 64 KiB per read made a 650 KB upload ten reads, each a fragment handed to the
+    /// request's task on its own.
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 << 10, maximum: 256 << 10)
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        _ = context.channel.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
         try? context.pipeline.syncOperations.addHandler(ByteActivity(owner: self), position: .first)
         if context.channel.isActive { activate(context) }
     }
