@@ -31,11 +31,11 @@ public final class LoaderService: Sendable {
 
     /// The content address of an upload (``LoaderKey``), from the memo when the same
     /// object, name and profile came recently.
-    func key(object: [UInt8], name: String, profile: TargetProfile) -> String {
+    func key(object: UploadBody, name: String, profile: TargetProfile) -> String {
         var hashed = false
         let key = keyMemo.key(object: object, name: name, profile: profile) {
             hashed = true
-            return StoredLoader.key(object: object, name: name, profile: profile, generatorVersion: Self.generatorVersion)
+            return StoredLoader.key(object: object.bytes, name: name, profile: profile, generatorVersion: Self.generatorVersion)
         }
         if !hashed { metrics.keyMemoHits.increment() }
         return key
@@ -44,7 +44,7 @@ public final class LoaderService: Sendable {
     /// The loader and whether it came from the store. Throws a ``Problem``.
     public func loader(for object: UploadedObject, parameters: GenerationParameters) async throws -> (loader: StoredLoader, cached: Bool) {
         let name = try parameters.skeletonName(fileName: object.fileName)
-        let key = key(object: object.bytes, name: name, profile: parameters.profile)
+        let key = key(object: object.body, name: name, profile: parameters.profile)
         if let stored = await store.get(key) {
             metrics.cacheHits.increment()
             if let refusal = stored.refusal { throw Problem.from(refusal, key: key) }

@@ -8,7 +8,20 @@ import NIOCore
 /// One uploaded object with its file name.
 public struct UploadedObject: Sendable {
     public var fileName: String
-    public var bytes: [UInt8]
+    /// The bytes as they arrived (see ``UploadBody``).
+    public let body: UploadBody
+    /// The whole object (joined from its fragments on first use).
+    public var bytes: [UInt8] { body.bytes }
+
+    public init(fileName: String, bytes: [UInt8]) {
+        self.fileName = fileName
+        body = UploadBody(bytes: bytes)
+    }
+
+    init(fileName: String, body: UploadBody) {
+        self.fileName = fileName
+        self.body = body
+    }
 }
 
 /// What a request uploaded: objects and parameter fields, from a raw body,
@@ -30,16 +43,19 @@ public struct Upload: Sendable {
         for (key, value) in request.uri.queryParameters {
             upload.fields.append((String(key), String(value)))
         }
-        // Straight into one array sized from Content-Length (up to 4 MiB, so a length
-        // claimed and never sent reserves little): collecting into a ByteBuffer grew it
-        // from 1 KiB by doubling (copying a 700 KB upload about twice), then copied it
-        // once more into an array.
+        // A raw object is kept as the fragments it arrived in (joined only if it must be,
+        // see UploadBody); a form or an archive is parsed from one array sized from
+        // Content-Length (up to 4 MiB, so a length claimed and never sent reserves little).
+        let raw = Self.rawMediaTypes.contains(mediaType)
+        var fragments: [ByteBuffer] = []
+        var received = 0
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(min(request.headers[.contentLength].flatMap(Int.init) ?? 0, maxBytes, 4 << 20))
+        if !raw { bytes.reserveCapacity(min(request.headers[.contentLength].flatMap(Int.init) ?? 0, maxBytes, 4 << 20)) }
         do {
             for try await fragment in request.body {
-                guard bytes.count + fragment.readableBytes <= maxBytes else { throw tooLarge(maxBytes) }
-                bytes.append(contentsOf: fragment.readableBytesView)
+                guard received + fragment.readableBytes <= maxBytes else { throw tooLarge(maxBytes) }
+                received += fragment.readableBytes
+                if raw { fragments.append(fragment) } else { bytes.append(contentsOf: fragment.readableBytesView) }
             }
         } catch let problem as Problem {
             // A chunked body, or one longer than its Content-Length said: the
@@ -54,10 +70,10 @@ public struct Upload: Sendable {
             throw problem
         }
         switch mediaType {
-        case "application/octet-stream", "application/x-elf", "application/x-object", "application/x-executable":
+        case _ where raw:
             let fileName = upload.fields.last { $0.name == "filename" }?.value
                 ?? request.headers[.contentDisposition].flatMap(Self.fileName(fromDisposition:)) ?? "object.o"
-            upload.objects = [UploadedObject(fileName: fileName, bytes: bytes)]
+            upload.objects = [UploadedObject(fileName: fileName, body: UploadBody(fragments: fragments))]
         case "multipart/form-data":
             guard let boundary = Self.boundary(contentType) else {
                 throw Problem(.malformedMultipart, detail: "multipart/form-data without a boundary parameter")
@@ -86,6 +102,10 @@ public struct Upload: Sendable {
         }
         return upload
     }
+
+    /// Content types of a body that is the object itself.
+    static let rawMediaTypes: Set<String> = ["application/octet-stream", "application/x-elf", "application/x-object",
+                                             "application/x-executable"]
 
     static func tooLarge(_ maxBytes: Int) -> Problem {
         var problem = Problem(.uploadTooLarge, detail: "the upload is larger than the limit of \(maxBytes) bytes")

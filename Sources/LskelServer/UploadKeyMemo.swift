@@ -52,11 +52,16 @@ final class UploadKeyMemo: Sendable {
 
     /// The key of `object` under `name` and `profile`: remembered, or `compute()` and remembered.
     func key(object: [UInt8], name: String, profile: TargetProfile, compute: () -> String) -> String {
-        guard budgetBytes > 0, object.count <= budgetBytes else { return compute() }
-        let fingerprint = Self.fingerprint(object, name: name)
+        key(object: UploadBody(bytes: object), name: name, profile: profile, compute: compute)
+    }
+
+    /// The key of an upload as it arrived: on a hit its fragments are compared, never joined.
+    func key(object body: UploadBody, name: String, profile: TargetProfile, compute: () -> String) -> String {
+        guard budgetBytes > 0, body.count <= budgetBytes else { return compute() }
+        let fingerprint = Self.fingerprint(body, name: name)
         let candidates = state.withLock { $0.byFingerprint[fingerprint] ?? [] }
         // Compared outside the lock: a large object's memcmp does not hold up other requests.
-        if let match = candidates.firstIndex(where: { $0.name == name && $0.profile == profile && Self.equal($0.object, object) }) {
+        if let match = candidates.firstIndex(where: { $0.name == name && $0.profile == profile && body.equals($0.object) }) {
             let key = candidates[match].key
             state.withLock { state in
                 state.clock += 1
@@ -68,6 +73,7 @@ final class UploadKeyMemo: Sendable {
             return key
         }
         let key = compute()
+        let object = body.bytes
         state.withLock { state in
             state.clock += 1
             state.misses += 1
@@ -103,33 +109,26 @@ final class UploadKeyMemo: Sendable {
     /// and 64 windows of 16 bytes spread evenly between them (all of a small
     /// object). Not a digest: candidates are compared whole.
     static func fingerprint(_ object: [UInt8], name: String) -> Int {
+        fingerprint(UploadBody(bytes: object), name: name)
+    }
+
+    static func fingerprint(_ body: UploadBody, name: String) -> Int {
         var hasher = Hasher()
-        hasher.combine(object.count)
+        hasher.combine(body.count)
         hasher.combine(name)
-        object.withUnsafeBytes { bytes in
-            let edge = 1024, window = 16, windows = 64
-            if bytes.count <= 2 * edge + windows * window {
-                hasher.combine(bytes: bytes)
-                return
-            }
-            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<edge]))
-            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - edge)...]))
-            let stride = (bytes.count - 2 * edge - window) / windows
+        let edge = 1024, window = 16, windows = 64
+        let feed = { (range: Range<Int>) in body.forEachRun(in: range) { hasher.combine(bytes: $0) } }
+        if body.count <= 2 * edge + windows * window {
+            feed(0..<body.count)
+        } else {
+            feed(0..<edge)
+            feed((body.count - edge)..<body.count)
+            let stride = (body.count - 2 * edge - window) / windows
             for index in 0..<windows {
                 let start = edge + index * stride
-                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + window)]))
+                feed(start..<(start + window))
             }
         }
         return hasher.finalize()
-    }
-
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return a.withUnsafeBytes { a in
-            b.withUnsafeBytes { b in
-                guard let first = a.baseAddress, let second = b.baseAddress else { return true }
-                return memcmp(first, second, a.count) == 0
-            }
-        }
     }
 }

@@ -90,6 +90,54 @@ struct UploadKeyMemoTests {
         #expect(memo.usage.bytes <= 1 << 20)
     }
 
+    /// The object cut into fragments at `cuts`, as a request body arrives.
+    static func fragmented(_ object: [UInt8], cuts: [Int]) -> UploadBody {
+        var fragments: [ByteBuffer] = []
+        var start = 0
+        for cut in (cuts.filter { $0 > 0 && $0 < object.count } + [object.count]).sorted() where cut > start {
+            fragments.append(ByteBuffer(bytes: object[start..<cut]))
+            start = cut
+        }
+        return UploadBody(fragments: fragments)
+    }
+
+    @Test("an upload in fragments: the same fingerprint and key however it was cut, found again without joining")
+    func fragments() throws {
+        let object = try Fixtures.bytes("rt_execsnoop")
+        var generator = SystemRandomNumberGenerator()
+        let whole = UploadKeyMemo.fingerprint(object, name: "x")
+        let memo = UploadKeyMemo(budgetBytes: 64 << 20)
+        var first = true
+        for round in 0..<30 {
+            // Cuts anywhere, inside the sampled windows too, and one-byte fragments.
+            var cuts = (0..<Int.random(in: 1...40, using: &generator)).map { _ in Int.random(in: 0..<object.count, using: &generator) }
+            if round % 3 == 0 { cuts += Array(1000...1040) + Array((object.count - 1030)...(object.count - 1000)) }
+            let body = Self.fragmented(object, cuts: cuts)
+            #expect(body.count == object.count && UploadKeyMemo.fingerprint(body, name: "x") == whole)
+            #expect(body.equals(object))
+            var hashed = false
+            let key = memo.key(object: body, name: "x", profile: TargetProfile()) {
+                hashed = true
+                return Self.sha(body.bytes, "x", TargetProfile())
+            }
+            #expect(key == Self.sha(object, "x", TargetProfile()))
+            #expect(hashed == first, "round \(round)")
+            first = false
+        }
+        // A byte changed in the last fragment: not equal, hashed, its own key.
+        var changed = object
+        changed[object.count - 5] ^= 1
+        let body = Self.fragmented(changed, cuts: [object.count / 3, object.count - 20])
+        #expect(!body.equals(object))
+        var hashed = false
+        let key = memo.key(object: body, name: "x", profile: TargetProfile()) {
+            hashed = true
+            return Self.sha(body.bytes, "x", TargetProfile())
+        }
+        #expect(hashed && key == Self.sha(changed, "x", TargetProfile()))
+        #expect(UploadBody(fragments: []).bytes.isEmpty && UploadBody(fragments: []).equals([]))
+    }
+
     @Test("bounded by its budget, least recently used out first; a budget of 0 keeps nothing")
     func budget() {
         let memo = UploadKeyMemo(budgetBytes: 10_000)
