@@ -18,7 +18,12 @@ if invokedAs != "bpftool", arguments.count > 2, arguments[1] == "gen",
    let profile = try? settings.profile.profile() {
     lskel_crypto_init_digests_only()
     do {
-        exit(try GenRun.run(settings, profile: profile) ? 1 : 0)
+        let rejected = try GenRun.run(settings, profile: profile)
+        // Whatever was printed goes out, then the process ends without the exit
+        // handlers (libcrypto's cleanup freeing its tables, the runtime's): the
+        // outputs are written and closed already.
+        fflush(nil)
+        _exit(rejected ? 1 : 0)
     } catch {
         // Only an output that could not be written gets here: the full tool
         // runs the same command and reports it as its own usage error.
