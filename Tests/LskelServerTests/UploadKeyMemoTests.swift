@@ -67,7 +67,7 @@ struct UploadKeyMemoTests {
         #expect(!Self.lookUp(memo, object, "x", kconfig).hashed)
     }
 
-    @Test("random objects and mutations: every key equals SHA-256's")
+    @Test("random objects and mutations, around the size where sampling starts (3,072 bytes): every key equals SHA-256's")
     func randomAgree() {
         var generator = SystemRandomNumberGenerator()
         let memo = UploadKeyMemo(budgetBytes: 1 << 20)
@@ -80,7 +80,7 @@ struct UploadKeyMemoTests {
                     object[Int.random(in: 0..<object.count, using: &generator)] &+= 1
                 }
             } else {
-                let size = [0, 1, 100, 2111, 2112, 2113, 5000, 70_000].randomElement(using: &generator) ?? 0
+                let size = [0, 1, 100, 2111, 3071, 3072, 3073, 5000, 70_000].randomElement(using: &generator) ?? 0
                 object = (0..<size).map { _ in UInt8.random(in: 0...3, using: &generator) }
             }
             seen.append(object)
