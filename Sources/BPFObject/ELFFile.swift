@@ -291,6 +291,12 @@ public struct ELFFile: Sendable {
         Array(try reader(for: section).all)
     }
 
+    /// Whether a named symbol is undefined here: an extern (`__kconfig`, `__ksym`,
+    /// a kfunc), which libbpf resolves from the kernel config or at load time.
+    public var hasExterns: Bool {
+        symbols.contains { $0.index != 0 && $0.sectionIndex == ELF.SHN_UNDEF && !$0.name.isEmpty }
+    }
+
     /// The relocations that apply to the section with index `targetIndex`.
     public func relocations(for targetIndex: Int) -> [ELFRelocation] {
         relocationSections.filter { $0.targetIndex == targetIndex }.flatMap(\.entries)

@@ -58,6 +58,8 @@ public enum ELF {
     public static let STV_DEFAULT: UInt8 = 0
     public static let STV_INTERNAL: UInt8 = 1
     public static let STV_HIDDEN: UInt8 = 2
+    /// `st_shndx` of a symbol defined elsewhere (an extern).
+    public static let SHN_UNDEF: UInt16 = 0
     public static let SHT_PROGBITS: UInt32 = 1
     public static let EM_BPF: UInt16 = 247
     public static let SHT_SYMTAB: UInt32 = 2

@@ -112,3 +112,10 @@ int lskel_send_with_fds(int sock, const void *data, size_t len, const int *fds, 
 	}
 	return 0;
 }
+
+#include <malloc.h>
+
+void lskel_malloc_single_arena(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+}

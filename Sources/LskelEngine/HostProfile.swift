@@ -14,6 +14,35 @@ public enum HostProfile {
     }
 
     static func readUnlocked() throws -> TargetProfile {
+        var profile = try readUnlockedWithoutConfig()
+        guard let release = profile.kernelRelease else { return profile }
+        profile.kconfig = readConfigUnlocked(release: release)
+        return profile
+    }
+
+    /// Where bpftool's libbpf reads the kernel config of release `release`, in order.
+    public static func configPaths(release: String) -> [String] {
+        ["/boot/config-\(release)", "/proc/config.gz"]
+    }
+
+    /// The first config of ``configPaths(release:)`` that reads; nil when none does.
+    static func readConfigUnlocked(release: String) -> String? {
+        for path in configPaths(release: release) {
+            if let text = try? readTextUnlocked(path) { return text }
+        }
+        return nil
+    }
+
+    /// ``read()`` without the kernel config: the release, CPUs and page size.
+    public static func readWithoutConfig() throws -> TargetProfile {
+        try LoaderGenerator.withLibbpf { _ in
+            var profile = try readUnlockedWithoutConfig()
+            profile.kconfig = nil
+            return profile
+        }
+    }
+
+    static func readUnlockedWithoutConfig() throws -> TargetProfile {
         var info = utsname()
         uname(&info)
         let release = withUnsafeBytes(of: &info.release) { raw in
@@ -26,8 +55,37 @@ public enum HostProfile {
            let count = possibleCPUCount(possible) {
             profile.possibleCPUs = count
         }
-        profile.kconfig = (try? readTextUnlocked("/boot/config-\(release)")) ?? (try? readTextUnlocked("/proc/config.gz"))
         return profile
+    }
+
+    /// What reading the host's kernel config in one pass found.
+    public enum OnePassConfig: Sendable {
+        /// The text of the first of the paths that exists and reads.
+        case text(String)
+        /// None of the paths can be opened.
+        case none
+        /// A path that opens needs the streaming reader (a gzip file of several
+        /// members, say): ``readConfig(release:)`` reads it.
+        case needsStreaming
+    }
+
+    /// The kernel config of `release` read with plain `open`, `read` and one
+    /// inflate: nothing a generation redirects, so this may run on another
+    /// thread while one is in progress.
+    public static func readConfigInOnePass(release: String) -> OnePassConfig {
+        for path in configPaths(release: release) {
+            switch readOnePass(path, maxBytes: 64 << 20) {
+            case .text(let text): return .text(text)
+            case .unopened: continue
+            case .needsStreaming: return .needsStreaming
+            }
+        }
+        return .none
+    }
+
+    /// The host's kernel config as ``read()`` reads it (waits until no generation is running).
+    public static func readConfig(release: String) -> String? {
+        LoaderGenerator.withLibbpf { _ in readConfigUnlocked(release: release) }
     }
 
     /// Counts the CPUs of a kernel CPU list such as `0-7,16-23` (16), as libbpf does.
@@ -53,22 +111,35 @@ public enum HostProfile {
     }
 
     static func readTextUnlocked(_ path: String, maxBytes: Int = 64 << 20) throws -> String {
-        // Straight into the String's storage (a 100 KB config copied from a C buffer was 25
-        // page faults); the streaming reader takes what the one-shot inflate does not.
+        switch readOnePass(path, maxBytes: maxBytes) {
+        case .text(let text): return text
+        case .unopened(let error):
+            throw GenerationError(.invalidProfile, "cannot read \(path): \(String(cString: strerror(error)))")
+        case .needsStreaming: return try readStreamed(path, maxBytes: maxBytes)
+        }
+    }
+
+    enum OnePassText {
+        case text(String)
+        /// The file cannot be opened or read, or is larger than allowed (an errno).
+        case unopened(Int32)
+        case needsStreaming
+    }
+
+    /// `path` read whole and, if it is gzip, inflated in one call straight into the
+    /// String's storage (a 100 KB config copied from a C buffer was 25 page faults).
+    static func readOnePass(_ path: String, maxBytes: Int) -> OnePassText {
         var text = lskel_text()
         defer { lskel_text_close(&text) }
         let opened = lskel_text_open(path, maxBytes, &text)
-        guard opened == 0 else {
-            throw GenerationError(.invalidProfile, "cannot read \(path): \(String(cString: strerror(-opened)))")
-        }
+        guard opened == 0 else { return .unopened(-opened) }
         var filled: Int32 = 0
         let whole = String(unsafeUninitializedCapacity: text.size) { buffer in
             guard let base = buffer.baseAddress else { return 0 }
             filled = base.withMemoryRebound(to: CChar.self, capacity: text.size) { lskel_text_fill(&text, $0) }
             return filled == 0 ? text.size : 0
         }
-        if filled == 0 { return whole }
-        return try readStreamed(path, maxBytes: maxBytes)
+        return filled == 0 ? .text(whole) : .needsStreaming
     }
 
     static func readStreamed(_ path: String, maxBytes: Int) throws -> String {

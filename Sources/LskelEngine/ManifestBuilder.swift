@@ -28,8 +28,12 @@ public enum ManifestBuilder {
     }
 
 
+    /// Builds the manifest. `objectDigest` and `kconfigDigest` are the SHA-256 (hex) of
+    /// the object and of the profile's kernel config when the caller has them
+    /// already (computed on another thread); otherwise they are computed here.
     public static func build(objectName: String, object: [UInt8], loader: GeneratedLoader, profile: TargetProfile,
-                             summary: ObjectSummary? = nil) throws -> Manifest {
+                             summary: ObjectSummary? = nil, objectDigest: String? = nil,
+                             kconfigDigest: String? = nil) throws -> Manifest {
         let summary = try summary ?? ObjectReader.summary(object)
         let kconfigMapIndex = loader.maps.firstIndex { $0.isInternal && $0.ident == "kconfig" }
         let kconfigValues = kconfigValueTexts(loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex)
@@ -43,12 +47,12 @@ public enum ManifestBuilder {
         let externs = externRecords(loader: loader, summary: summary, kconfigValues: kconfigValues, weakSymbols: weakSymbols)
         return Manifest(
             object: Manifest.ObjectInfo(
-                name: objectName, sha256: SHA256.hex(object), size: object.count,
+                name: objectName, sha256: objectDigest ?? SHA256.hex(object), size: object.count,
                 byteOrder: summary.elf.byteOrder == .big ? "big" : "little",
                 license: summary.license, kernelVersion: summary.kernelVersion,
                 btfTypeCount: summary.btf?.typeCount ?? 0),
             generator: Manifest.GeneratorInfo(lskeldVersion: lskeldVersion, libbpfVersion: libbpfVersion, reference: reference),
-            profile: profileRecord(profile, loader: loader, externs: externs),
+            profile: profileRecord(profile, loader: loader, externs: externs, kconfigDigest: kconfigDigest),
             loader: loaderInfo(loader),
             maps: mapRecords(loader: loader, profile: profile, summary: summary),
             programs: programs,
@@ -96,7 +100,8 @@ public enum ManifestBuilder {
         }
     }
 
-    static func profileRecord(_ profile: TargetProfile, loader: GeneratedLoader, externs: [Manifest.ExternRecord]) -> Manifest.ProfileRecord {
+    static func profileRecord(_ profile: TargetProfile, loader: GeneratedLoader, externs: [Manifest.ExternRecord],
+                              kconfigDigest: String? = nil) -> Manifest.ProfileRecord {
         let consumed = loader.consumedProfile
         func source(_ isDefault: Bool) -> String { isDefault ? "default" : "request" }
         var configValues: [String: String] = [:]
@@ -111,7 +116,7 @@ public enum ManifestBuilder {
                         source: source(profile.possibleCPUs == TargetProfile.defaultPossibleCPUs)),
             pageSize: .init(value: profile.pageSize, consumed: consumed.contains("page_size"),
                             source: source(profile.pageSize == TargetProfile.defaultPageSize)),
-            kconfig: .init(value: profile.kconfig.map { SHA256.hex($0.utf8) }, consumed: consumed.contains("kconfig"),
+            kconfig: .init(value: profile.kconfig.map { kconfigDigest ?? SHA256.hex($0.utf8) }, consumed: consumed.contains("kconfig"),
                            source: source(profile.kconfig == nil)),
             kconfigValues: configValues,
             maxEntries: .init(value: profile.maxEntries, consumed: consumed.contains("max_entries"),

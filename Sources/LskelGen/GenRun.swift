@@ -32,21 +32,52 @@ public enum GenRun {
 
     public typealias Signer = (_ loader: GeneratedLoader, _ manifest: Manifest) throws -> Signed
 
+    /// The host's kernel config, read on another thread, is not one a generation
+    /// accepts (it contains a NUL byte): the full tool reports that.
+    public struct HostConfigRefused: Error {
+        public var error: GenerationError
+    }
+
     /// Generates every object's outputs. An object libbpf or the reader refuses
     /// is reported on stderr (`lskel: PATH: detail [kind]` and the end of
     /// libbpf's log) and the others go on; returns whether one was refused.
-    /// Throws ``UsageFailure``, an ``OutputFile/WriteError`` or the signer's error.
-    public static func run(_ settings: GenSettings, profile: TargetProfile, signer: Signer? = nil) throws -> Bool {
+    /// With `hostConfig` the profile's kernel config comes from it: waited for
+    /// before libbpf runs on an object with externs, else before the manifest
+    /// (the object's SHA-256 is computed on a thread of its own meanwhile).
+    /// Throws ``UsageFailure``, ``HostConfigRefused``, an ``OutputFile/WriteError``
+    /// or the signer's error.
+    /// Objects at least this large are hashed on a thread of their own.
+    static let backgroundDigestBytes = 256 << 10
+
+    public static func run(_ settings: GenSettings, profile: TargetProfile, hostConfig: DeferredHostConfig? = nil,
+                           signer: Signer? = nil) throws -> Bool {
         guard FilePaths.makeDirectories(settings.outDir) else {
             throw UsageFailure(message: "cannot create \(settings.outDir): \(String(cString: strerror(errno)))")
+        }
+        var profile = profile
+        var pendingConfig = hostConfig
+        var kconfigDigest: String?
+        func settleHostConfig() throws {
+            guard let config = pendingConfig else { return }
+            pendingConfig = nil
+            (profile.kconfig, kconfigDigest) = config.resolve()
+            do { try profile.validate() } catch let error as GenerationError { throw HostConfigRefused(error: error) }
         }
         var rejected = false
         for path in settings.objects {
             guard let bytes = FilePaths.contents(path) else { throw UsageFailure(message: "cannot read \(path)") }
+            // A small object is hashed here: a thread costs more than its digest.
+            let objectDigest = bytes.count >= Self.backgroundDigestBytes ? Background { SHA256.hex(bytes) } : nil
             do {
                 let skeletonName = try settings.name.map(SkeletonName.validated) ?? SkeletonName.fromFileName(path)
-                let (loader, manifest) = try LoaderGenerator.generateWithManifest(
-                    object: bytes, objectName: FilePaths.lastComponent(path), name: skeletonName, profile: profile)
+                // Our reader first, so that malformed input is refused before libbpf sees it.
+                let summary = try ObjectReader.summary(bytes)
+                if summary.elf.hasExterns { try settleHostConfig() }
+                let loader = try LoaderGenerator.generate(object: bytes, name: skeletonName, profile: profile)
+                try settleHostConfig()
+                let manifest = try ManifestBuilder.build(
+                    objectName: FilePaths.lastComponent(path), object: bytes, loader: loader, profile: profile,
+                    summary: summary, objectDigest: objectDigest?.join(), kconfigDigest: kconfigDigest)
                 try write(loader, manifest: manifest,
                           stem: FilePaths.join(settings.outDir, SkeletonName.fileStem(path)),
                           files: settings.format.files, signer: signer)
@@ -57,6 +88,7 @@ public enum GenRun {
                 writeStandardError(message)
             }
         }
+        try settleHostConfig()
         return rejected
     }
 

@@ -19,7 +19,22 @@ public struct ProfileSettings: Sendable, Equatable {
     /// every setting given. Throws ``GenerationError`` for a malformed value or an
     /// unreadable kconfig.
     public func profile() throws -> TargetProfile {
-        var profile = host ? try HostProfile.read() : TargetProfile()
+        try profile(from: nil)
+    }
+
+    /// ``profile()``, but with `host` and no `kconfig` the host's kernel config is
+    /// read on a thread of its own: the profile comes without it, and with the
+    /// ``DeferredHostConfig`` that supplies it (``GenRun`` waits for it).
+    public func profileDeferringHostConfig() throws -> (profile: TargetProfile, hostConfig: DeferredHostConfig?) {
+        guard host, kconfig == nil else { return (try profile(), nil) }
+        let base = try HostProfile.readWithoutConfig()
+        guard let release = base.kernelRelease else { return (try profile(), nil) }
+        let deferred = DeferredHostConfig(release: release)
+        return (try profile(from: base), deferred)
+    }
+
+    private func profile(from base: TargetProfile?) throws -> TargetProfile {
+        var profile = try base ?? (host ? HostProfile.read() : TargetProfile())
         if let kernelRelease { profile.kernelRelease = kernelRelease }
         if let cpus { profile.possibleCPUs = cpus }
         if let pageSize { profile.pageSize = pageSize }

@@ -14,19 +14,25 @@ let arguments = CommandLine.arguments
 let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
 if invokedAs != "bpftool", arguments.count > 2, arguments[1] == "gen",
    let settings = GenArguments.parse(Array(arguments.dropFirst(2))),
-   GenRun.canStart(settings),
-   let profile = try? settings.profile.profile() {
+   GenRun.canStart(settings) {
+    // Before the host's kernel config is hashed on a thread of its own.
     lskel_crypto_init_digests_only()
-    do {
-        let rejected = try GenRun.run(settings, profile: profile)
-        // Whatever was printed goes out, then the process ends without the exit
-        // handlers (libcrypto's cleanup freeing its tables, the runtime's): the
-        // outputs are written and closed already.
-        fflush(nil)
-        _exit(rejected ? 1 : 0)
-    } catch {
-        // Only an output that could not be written gets here: the full tool
-        // runs the same command and reports it as its own usage error.
+    // The threads that hash and read the config allocate from the main heap: an
+    // arena of their own was thirty page faults more.
+    lskel_malloc_single_arena()
+    if let (profile, hostConfig) = try? settings.profile.profileDeferringHostConfig() {
+        do {
+            let rejected = try GenRun.run(settings, profile: profile, hostConfig: hostConfig)
+            // Whatever was printed goes out, then the process ends without the exit
+            // handlers (libcrypto's cleanup freeing its tables, the runtime's): the
+            // outputs are written and closed already.
+            fflush(nil)
+            _exit(rejected ? 1 : 0)
+        } catch {
+            // Only an output that could not be written, or a host kernel config that
+            // is refused, gets here: the full tool runs the same command and reports
+            // it as its own usage error.
+        }
     }
 }
 FullTool.exec(arguments)

@@ -36,4 +36,9 @@ int lskel_digest_sha256_parts(const void *const *data, const size_t *lens, int c
  * For processes that never sign; call before any other libcrypto use. */
 void lskel_crypto_init_digests_only(void);
 
+/* Makes every thread allocate from the main heap (M_ARENA_MAX 1): for a short
+ * process whose helper threads allocate little, an arena of their own costs
+ * more page faults than their locking. */
+void lskel_malloc_single_arena(void);
+
 #endif

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A value computed on a thread of its own while the caller goes on, for the
+/// work of `lskel gen` that does not depend on libbpf (SHA-256 of a 650 KB
+/// object, inflating and hashing the host's kernel config): on two cores it
+/// no longer adds to the run. When no thread can be started the value is
+/// computed at once, on the caller's thread.
+final class Background<Value>: @unchecked Sendable {
+    /// Where the thread leaves the value: its own object, so the thread never
+    /// refers to this one (which may be going away while it runs).
+    private final class Slot: @unchecked Sendable {
+        var value: Value?
+    }
+
+    private let slot = Slot()
+    private var thread = pthread_t()
+    private var running = false
+
+    init(_ body: @escaping () -> Value) {
+        let slot = slot
+        let run = ThreadBody { slot.value = body() }
+        let context = Unmanaged.passRetained(run).toOpaque()
+        running = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context) == 0
+        if !running {
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+            slot.value = body()
+        }
+    }
+
+    /// The value, once the thread has ended.
+    func join() -> Value {
+        if running {
+            pthread_join(thread, nil)
+            running = false
+        }
+        // Set by the thread (or at once); every path above leaves it set.
+        guard let value = slot.value else { preconditionFailure("background value missing") }
+        return value
+    }
+
+    deinit {
+        if running { pthread_join(thread, nil) }
+    }
+}
+
+/// The closure a thread runs, passed to it as one retained reference.
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
