@@ -173,7 +173,7 @@ let package = Package(
         // The generation `lskel gen` runs, shared by `lskel` and `lskel-tool`: no Foundation, no argument parser.
         .target(
             name: "LskelGen",
-            dependencies: ["LskelEngine", "LskelModel"],
+            dependencies: ["LskelEngine", "LskelModel", "CLskelSystem"],
             path: "Sources/LskelGen",
             swiftSettings: noStringProcessing
         ),

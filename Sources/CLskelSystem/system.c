@@ -119,3 +119,22 @@ void lskel_malloc_single_arena(void)
 {
 	mallopt(M_ARENA_MAX, 1);
 }
+
+#include <stdint.h>
+#include <sys/mman.h>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+void lskel_populate_write(void *addr, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t start, end;
+
+	if (page <= 0 || len == 0)
+		return;
+	start = ((uintptr_t)addr + page - 1) & ~((uintptr_t)page - 1);
+	end = ((uintptr_t)addr + len) & ~((uintptr_t)page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}

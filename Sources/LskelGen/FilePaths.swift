@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLskelSystem
 
 /// The few path and file operations `lskel gen` needs, without Foundation
 /// (its start-up is most of a small object's run).
@@ -41,26 +42,44 @@ enum FilePaths {
         return access(path, R_OK) == 0 && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// The whole file, or nil when it cannot be opened or read.
+    /// The whole file, or nil when it cannot be opened or read. Read into an array
+    /// of the file's size that is not zeroed first, its pages populated in one
+    /// call rather than faulted in one by one.
     static func contents(_ path: String) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
-        var length = 0
+        let size = max(Int(info.st_size), 0)
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            lskel_populate_write(base, size)
+            while initialized < size {
+                let count = read(descriptor, base + initialized, size - initialized)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                if count == 0 { break }
+                initialized += count
+            }
+        }
+        guard !failed else { return nil }
+        // A short read was the end; a file that grew since fstat, or reports no size
+        // (a /proc file), gives the rest as it comes.
+        guard bytes.count == size else { return bytes }
+        var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            if length == bytes.count { bytes += [UInt8](repeating: 0, count: max(bytes.count, 1 << 16)) }
-            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + length, $0.count - length) }
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return nil
             }
-            if count == 0 { break }
-            length += count
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<count])
         }
-        bytes.removeSubrange(length...)
-        return bytes
     }
 }

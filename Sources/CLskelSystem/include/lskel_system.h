@@ -41,4 +41,10 @@ void lskel_crypto_init_digests_only(void);
  * more page faults than their locking. */
 void lskel_malloc_single_arena(void);
 
+/* Makes the whole pages of [addr, addr + len) present and writable in one
+ * call (MADV_POPULATE_WRITE, Linux 5.14) before a buffer is read into: one
+ * system call instead of a page fault per page. Does nothing where the
+ * kernel lacks it. */
+void lskel_populate_write(void *addr, size_t len);
+
 #endif
