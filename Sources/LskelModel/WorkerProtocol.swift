@@ -207,12 +207,24 @@ public struct WorkerRequest: Sendable, Hashable, Codable {
     /// Test-only: a hostile action instead of generation, honoured only by a
     /// worker started with `--allow-test-hostile`.
     public var hostileAction: String?
+    /// The object's SHA-256 (64 lowercase hex digits) when the service hashed it
+    /// for its key: the manifest's `object.sha256`. Absent, the worker hashes it.
+    public var objectSha256: String?
 
-    public init(name: String, objectName: String, profile: TargetProfile, hostileAction: String? = nil) {
+    public init(name: String, objectName: String, profile: TargetProfile, hostileAction: String? = nil,
+                objectSha256: String? = nil) {
         self.name = name
         self.objectName = objectName
         self.profile = profile
         self.hostileAction = hostileAction
+        self.objectSha256 = objectSha256
+    }
+
+    /// ``objectSha256`` when it has the form of a SHA-256 in hex.
+    public var wellFormedObjectSha256: String? {
+        guard let digest = objectSha256, digest.utf8.count == 64,
+              digest.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
+        return digest
     }
 }
 

@@ -30,21 +30,23 @@ public final class LoaderService: Sendable {
     }
 
     /// The content address of an upload (``LoaderKey``), from the memo when the same
-    /// object, name and profile came recently.
-    func key(object: UploadBody, name: String, profile: TargetProfile) -> String {
-        var hashed = false
+    /// object, name and profile came recently; and the object's SHA-256 (hex) when
+    /// it was hashed for the key (nil for a key from the memo).
+    func key(object: UploadBody, name: String, profile: TargetProfile) -> (key: String, objectDigest: String?) {
+        var objectDigest: String?
         let key = keyMemo.key(object: object, name: name, profile: profile) {
-            hashed = true
-            return StoredLoader.key(object: object.bytes, name: name, profile: profile, generatorVersion: Self.generatorVersion)
+            let digest = SHA256.digest(object.bytes)
+            objectDigest = SHA256.hex(digest: digest)
+            return StoredLoader.key(objectDigest: digest, name: name, profile: profile, generatorVersion: Self.generatorVersion)
         }
-        if !hashed { metrics.keyMemoHits.increment() }
-        return key
+        if objectDigest == nil { metrics.keyMemoHits.increment() }
+        return (key, objectDigest)
     }
 
     /// The loader and whether it came from the store. Throws a ``Problem``.
     public func loader(for object: UploadedObject, parameters: GenerationParameters) async throws -> (loader: StoredLoader, cached: Bool) {
         let name = try parameters.skeletonName(fileName: object.fileName)
-        let key = key(object: object.body, name: name, profile: parameters.profile)
+        let (key, objectDigest) = key(object: object.body, name: name, profile: parameters.profile)
         if let stored = await store.get(key) {
             metrics.cacheHits.increment()
             if let refusal = stored.refusal { throw Problem.from(refusal, key: key) }
@@ -52,16 +54,19 @@ public final class LoaderService: Sendable {
         }
         metrics.cacheMisses.increment()
         let (loader, shared) = try await flights.value(for: key) { [self] in
-            try await generate(object, name: name, key: key, parameters: parameters)
+            try await generate(object, name: name, key: key, objectDigest: objectDigest, parameters: parameters)
         }
         if shared { metrics.sharedGenerations.increment() }
         return (loader, false)
     }
 
     /// One generation in a sandboxed worker, stored before it is answered.
-    private func generate(_ object: UploadedObject, name: String, key: String, parameters: GenerationParameters) async throws -> StoredLoader {
-        let request = WorkerRequest(name: name, objectName: object.fileName.split(separator: "/").last.map(String.init) ?? object.fileName,
+    private func generate(_ object: UploadedObject, name: String, key: String, objectDigest: String?,
+                          parameters: GenerationParameters) async throws -> StoredLoader {
+        var request = WorkerRequest(name: name, objectName: object.fileName.split(separator: "/").last.map(String.init) ?? object.fileName,
                                     profile: parameters.profile)
+        // Hashed for the key already: the worker does not hash the object again.
+        request.objectSha256 = objectDigest
         let result: WorkerResult
         do {
             result = try await generator.generate(request, object: object.bytes)

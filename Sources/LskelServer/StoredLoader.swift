@@ -142,6 +142,11 @@ public struct StoredLoader: Sendable {
         LoaderKey.compute(object: object, name: name, profile: profile, generatorVersion: generatorVersion)
     }
 
+    /// The content address of an object with SHA-256 `objectDigest` (32 bytes).
+    public static func key(objectDigest: [UInt8], name: String, profile: TargetProfile, generatorVersion: String) -> String {
+        LoaderKey.compute(objectDigest: objectDigest, name: name, profile: profile, generatorVersion: generatorVersion)
+    }
+
     /// The tar of the four files: `x.lskel.h`, `x.insns.bin`, `x.data.bin`, `x.manifest.json`.
     public var tar: [UInt8] {
         var writer = TarWriter()

@@ -148,7 +148,8 @@ do {
     let loader = try LoaderGenerator.generate(object: object, name: request.name, profile: request.profile)
     phase("building the manifest")
     let manifest = try ManifestBuilder.build(objectName: request.objectName, object: object, loader: loader,
-                                             profile: request.profile, summary: summary)
+                                             profile: request.profile, summary: summary,
+                                             objectDigest: request.wellFormedObjectSha256)
     let manifestJSON = try ManifestJSON.encode(manifest)
     phase("answering")
     answer(WorkerAnswer(header: loader.header, manifest: "",

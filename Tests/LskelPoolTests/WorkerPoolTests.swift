@@ -73,12 +73,26 @@ struct WorkerPoolTests {
                 Issue.record("in-process generation failed for \(fixture): \(error)")
                 continue
             }
-            let result = try await pool.generate(Self.request(fixture), object: bytes)
+            // As the service sends it: with the object's SHA-256 from hashing it for its key.
+            var request = Self.request(fixture)
+            request.objectSha256 = SHA256.hex(bytes)
+            let result = try await pool.generate(request, object: bytes)
             #expect(result.answer.error == nil, "\(fixture): \(String(describing: result.answer.error))")
             #expect(result.headerText == expected.loader.header, "\(fixture): header")
             #expect(result.insns == expected.loader.insns, "\(fixture): insns")
             #expect(result.data == expected.loader.data, "\(fixture): data")
             #expect(result.manifestText.map { Array($0.utf8) } == (try ManifestJSON.encode(expected.manifest)), "\(fixture): manifest")
+        }
+        // Without a digest, or with one that is not a SHA-256 in hex, the worker hashes the object itself.
+        let bytes = try Fixtures.bytes("rt_execsnoop")
+        let expected = try LoaderGenerator.generateWithManifest(object: bytes, objectName: "rt_execsnoop.bpf.o",
+                                                                name: Fixtures.skeletonName("rt_execsnoop"), profile: Fixtures.hostProfile)
+        for digest in [nil, "not a digest", String(repeating: "A", count: 64)] {
+            var request = Self.request("rt_execsnoop")
+            request.objectSha256 = digest
+            let result = try await pool.generate(request, object: bytes)
+            #expect(result.manifestText.map { Array($0.utf8) } == (try ManifestJSON.encode(expected.manifest)),
+                    "digest \(String(describing: digest))")
         }
         // Rejections travel as the same typed errors, through the same system calls as in process.
         for (fixture, kind, _) in Fixtures.refused {
