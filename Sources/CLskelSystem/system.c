@@ -80,6 +80,36 @@ int lskel_digest_sha256_parts(const void *const *data, const size_t *lens, int c
 	return ok ? 0 : -1;
 }
 
+void *lskel_sha256_begin(void)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (ctx && !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int lskel_sha256_update(void *ctx, const void *data, size_t len)
+{
+	return ctx && EVP_DigestUpdate(ctx, data, len) ? 0 : -1;
+}
+
+int lskel_sha256_end(void *ctx, unsigned char *out)
+{
+	unsigned int out_len = 0;
+	int ok = ctx && EVP_DigestFinal_ex(ctx, out, &out_len) && out_len == 32;
+
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+void lskel_sha256_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
 int lskel_seqpacket_pair(int fds[2])
 {
 	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);

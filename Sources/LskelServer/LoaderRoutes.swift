@@ -45,7 +45,8 @@ struct LoaderRoutes<Context: RequestContext> {
     }
 
     func create(_ request: Request) async throws -> Response {
-        let upload = try await Upload.read(request, maxBytes: configuration.maxUploadBytes, allowTar: false, maxObjects: 1)
+        let upload = try await Upload.read(request, maxBytes: configuration.maxUploadBytes, allowTar: false, maxObjects: 1,
+                                           hashing: service.hashesWhileReceiving)
         guard upload.objects.count == 1, let object = upload.objects.first else {
             throw Problem(.tooManyObjects, detail: "POST /v1/loaders takes one object; use /v1/batch for several")
         }

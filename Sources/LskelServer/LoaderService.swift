@@ -35,12 +35,22 @@ public final class LoaderService: Sendable {
     func key(object: UploadBody, name: String, profile: TargetProfile) -> (key: String, objectDigest: String?) {
         var objectDigest: String?
         let key = keyMemo.key(object: object, name: name, profile: profile) {
-            let digest = SHA256.digest(object.bytes)
+            let digest = object.digest ?? SHA256.digest(object.bytes)
             objectDigest = SHA256.hex(digest: digest)
             return StoredLoader.key(objectDigest: digest, name: name, profile: profile, generatorVersion: Self.generatorVersion)
         }
         if objectDigest == nil { metrics.keyMemoHits.increment() }
         return (key, objectDigest)
+    }
+
+    /// Whether an upload of `length` bytes with these query fields should be hashed as
+    /// it arrives: when the memo holds no object of that length and skeleton name, it
+    /// cannot answer for it, so the upload will be hashed anyway. (A repeated upload is
+    /// left to the memo, which compares instead of hashing.)
+    public func hashesWhileReceiving(fields: [(name: String, value: String)], fileName: String, length: Int) -> Bool {
+        guard let parameters = try? GenerationParameters(fields: fields),
+              let name = try? parameters.skeletonName(fileName: fileName) else { return false }
+        return !keyMemo.mightHold(count: length, name: name)
     }
 
     /// The loader and whether it came from the store. Throws a ``Problem``.

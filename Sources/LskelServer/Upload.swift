@@ -31,7 +31,14 @@ public struct Upload: Sendable {
     public var fields: [(name: String, value: String)] = []
 
     /// Reads the body under the upload limit and parses it by content type.
-    public static func read(_ request: Request, maxBytes: Int, allowTar: Bool, maxObjects: Int) async throws -> Upload {
+    ///
+    /// With `hashing` a raw object is hashed (SHA-256) fragment by fragment as it
+    /// arrives, between the reads that wait for the client: its key is then ready
+    /// when its last byte is (for a 650 KB object 0.4 ms off every uncached request).
+    /// `hashing` sees the query's fields, the file name and the declared length.
+    public static func read(_ request: Request, maxBytes: Int, allowTar: Bool, maxObjects: Int,
+                            hashing: ((_ fields: [(name: String, value: String)], _ fileName: String, _ length: Int) -> Bool)? = nil)
+        async throws -> Upload {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
             var problem = Problem(.uploadTooLarge, detail: "the upload is \(length) bytes; the limit is \(maxBytes) bytes")
             problem.closesConnection = true
@@ -47,6 +54,11 @@ public struct Upload: Sendable {
         // see UploadBody); a form or an archive is parsed from one array sized from
         // Content-Length (up to 4 MiB, so a length claimed and never sent reserves little).
         let raw = Self.rawMediaTypes.contains(mediaType)
+        let fileName = upload.fields.last { $0.name == "filename" }?.value
+            ?? request.headers[.contentDisposition].flatMap(Self.fileName(fromDisposition:)) ?? "object.o"
+        let stream: SHA256Stream? = raw && (request.headers[.contentLength].flatMap(Int.init).map { length in
+            hashing?(upload.fields, fileName, length) ?? false
+        } ?? false) ? SHA256Stream() : nil
         var fragments: [ByteBuffer] = []
         var received = 0
         var bytes: [UInt8] = []
@@ -55,7 +67,12 @@ public struct Upload: Sendable {
             for try await fragment in request.body {
                 guard received + fragment.readableBytes <= maxBytes else { throw tooLarge(maxBytes) }
                 received += fragment.readableBytes
-                if raw { fragments.append(fragment) } else { bytes.append(contentsOf: fragment.readableBytesView) }
+                if raw {
+                    fragments.append(fragment)
+                    if let stream { fragment.withUnsafeReadableBytes { stream.update($0) } }
+                } else {
+                    bytes.append(contentsOf: fragment.readableBytesView)
+                }
             }
         } catch let problem as Problem {
             // A chunked body, or one longer than its Content-Length said: the
@@ -71,9 +88,7 @@ public struct Upload: Sendable {
         }
         switch mediaType {
         case _ where raw:
-            let fileName = upload.fields.last { $0.name == "filename" }?.value
-                ?? request.headers[.contentDisposition].flatMap(Self.fileName(fromDisposition:)) ?? "object.o"
-            upload.objects = [UploadedObject(fileName: fileName, body: UploadBody(fragments: fragments))]
+            upload.objects = [UploadedObject(fileName: fileName, body: UploadBody(fragments: fragments, digest: stream?.finish()))]
         case "multipart/form-data":
             guard let boundary = Self.boundary(contentType) else {
                 throw Problem(.malformedMultipart, detail: "multipart/form-data without a boundary parameter")

@@ -12,16 +12,20 @@ public final class UploadBody: Sendable {
     let fragments: [ByteBuffer]
     /// How many bytes the object has.
     public let count: Int
+    /// The object's SHA-256 when it was hashed as it arrived (see ``Upload/read``).
+    let digest: [UInt8]?
     private let joined: Mutex<[UInt8]?>
 
-    init(fragments: [ByteBuffer]) {
+    init(fragments: [ByteBuffer], digest: [UInt8]? = nil) {
         self.fragments = fragments
+        self.digest = digest
         count = fragments.reduce(0) { $0 + $1.readableBytes }
         joined = Mutex(fragments.isEmpty ? [] : nil)
     }
 
     public init(bytes: [UInt8]) {
         fragments = []
+        digest = nil
         count = bytes.count
         joined = Mutex(bytes)
     }

@@ -26,8 +26,16 @@ final class UploadKeyMemo: Sendable {
         var lastUse: UInt64
     }
 
+    /// An object's length and skeleton name: what a request says before its body.
+    struct LengthAndName: Hashable, Sendable {
+        let count: Int
+        let name: String
+    }
+
     struct State: Sendable {
         var byFingerprint: [Int: [Entry]] = [:]
+        /// How many entries have each length and name.
+        var lengthsAndNames: [LengthAndName: Int] = [:]
         var bytes = 0
         var clock: UInt64 = 0
         var hits = 0
@@ -41,6 +49,12 @@ final class UploadKeyMemo: Sendable {
 
     init(budgetBytes: Int) {
         self.budgetBytes = max(0, budgetBytes)
+    }
+
+    /// Whether an object of `count` bytes under `name` may be held (a hit is possible).
+    func mightHold(count: Int, name: String) -> Bool {
+        guard budgetBytes > 0 else { return false }
+        return state.withLock { $0.lengthsAndNames[LengthAndName(count: count, name: name)] != nil }
     }
 
     /// Hits and misses so far.
@@ -80,10 +94,12 @@ final class UploadKeyMemo: Sendable {
             var list = state.byFingerprint[fingerprint] ?? []
             guard !list.contains(where: { $0.key == key }) else { return }
             if list.count >= Self.maxCandidates {
-                state.bytes -= list.removeFirst().object.count
+                Self.forget(list.removeFirst(), in: &state)
             }
-            list.append(Entry(object: object, name: name, profile: profile, key: key, lastUse: state.clock))
+            let entry = Entry(object: object, name: name, profile: profile, key: key, lastUse: state.clock)
+            list.append(entry)
             state.bytes += object.count
+            state.lengthsAndNames[LengthAndName(count: object.count, name: name), default: 0] += 1
             state.byFingerprint[fingerprint] = list
             Self.evict(&state, budget: budgetBytes)
         }
@@ -100,8 +116,19 @@ final class UploadKeyMemo: Sendable {
                 }
             }
             guard let oldest, var list = state.byFingerprint[oldest.fingerprint] else { return }
-            state.bytes -= list.remove(at: oldest.index).object.count
+            forget(list.remove(at: oldest.index), in: &state)
             state.byFingerprint[oldest.fingerprint] = list.isEmpty ? nil : list
+        }
+    }
+
+    /// Takes a removed entry's bytes and its length and name out of the counts.
+    private static func forget(_ entry: Entry, in state: inout State) {
+        state.bytes -= entry.object.count
+        let lengthAndName = LengthAndName(count: entry.object.count, name: entry.name)
+        if let held = state.lengthsAndNames[lengthAndName], held > 1 {
+            state.lengthsAndNames[lengthAndName] = held - 1
+        } else {
+            state.lengthsAndNames[lengthAndName] = nil
         }
     }
 

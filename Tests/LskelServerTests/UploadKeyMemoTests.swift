@@ -144,6 +144,9 @@ struct UploadKeyMemoTests {
         let objects = (0..<5).map { index in [UInt8](repeating: UInt8(index), count: 3000) }
         for object in objects.prefix(3) { _ = Self.lookUp(memo, object, "x") }
         #expect(memo.usage == (3, 9000))
+        // What a request says before its body: only a length and name it holds can hit.
+        #expect(memo.mightHold(count: 3000, name: "x"))
+        #expect(!memo.mightHold(count: 3000, name: "y") && !memo.mightHold(count: 2999, name: "x"))
         #expect(!Self.lookUp(memo, objects[0], "x").hashed)  // 0 is now the most recent
         _ = Self.lookUp(memo, objects[3], "x")               // 1 goes
         #expect(memo.usage == (3, 9000))
@@ -154,7 +157,13 @@ struct UploadKeyMemoTests {
         let large = [UInt8](repeating: 9, count: 20_000)
         #expect(Self.lookUp(memo, large, "x").hashed && Self.lookUp(memo, large, "x").hashed)
 
+        let one = UploadKeyMemo(budgetBytes: 3000)
+        _ = Self.lookUp(one, objects[0], "a")
+        _ = Self.lookUp(one, objects[1], "b")  // a goes
+        #expect(!one.mightHold(count: 3000, name: "a") && one.mightHold(count: 3000, name: "b"))
+
         let off = UploadKeyMemo(budgetBytes: 0)
+        #expect(!off.mightHold(count: 3000, name: "x"))
         #expect(Self.lookUp(off, objects[0], "x").hashed && Self.lookUp(off, objects[0], "x").hashed)
         #expect(off.usage == (0, 0))
     }

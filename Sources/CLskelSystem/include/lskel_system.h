@@ -31,6 +31,14 @@ int lskel_send_with_fds(int sock, const void *data, size_t len, const int *fds, 
 int lskel_digest_sha256(const void *data, size_t len, unsigned char *out);
 /* SHA-256 over `count` buffers in turn, as if they were one. */
 int lskel_digest_sha256_parts(const void *const *data, const size_t *lens, int count, unsigned char *out);
+
+/* An SHA-256 computed as its input arrives: begin (NULL on failure), update
+ * any number of times, then end (writes 32 bytes, frees the context; 0 on
+ * success) or free (drops it). */
+void *lskel_sha256_begin(void);
+int lskel_sha256_update(void *ctx, const void *data, size_t len);
+int lskel_sha256_end(void *ctx, unsigned char *out);
+void lskel_sha256_free(void *ctx);
 /* Starts libcrypto for digests only: no configuration file read, no cipher
  * and digest name tables (a third of a small `lskel gen`'s library time).
  * For processes that never sign; call before any other libcrypto use. */
