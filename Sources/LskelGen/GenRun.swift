@@ -38,17 +38,17 @@ public enum GenRun {
         public var error: GenerationError
     }
 
+    /// Objects at least this large are hashed on a thread of their own.
+    static let backgroundDigestBytes = 256 << 10
+
     /// Generates every object's outputs. An object libbpf or the reader refuses
     /// is reported on stderr (`lskel: PATH: detail [kind]` and the end of
     /// libbpf's log) and the others go on; returns whether one was refused.
     /// With `hostConfig` the profile's kernel config comes from it: waited for
     /// before libbpf runs on an object with externs, else before the manifest
-    /// (the object's SHA-256 is computed on a thread of its own meanwhile).
+    /// (a large object's SHA-256 is computed on a thread of its own meanwhile).
     /// Throws ``UsageFailure``, ``HostConfigRefused``, an ``OutputFile/WriteError``
     /// or the signer's error.
-    /// Objects at least this large are hashed on a thread of their own.
-    static let backgroundDigestBytes = 256 << 10
-
     public static func run(_ settings: GenSettings, profile: TargetProfile, hostConfig: DeferredHostConfig? = nil,
                            signer: Signer? = nil) throws -> Bool {
         guard FilePaths.makeDirectories(settings.outDir) else {
