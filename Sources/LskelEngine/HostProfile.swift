@@ -35,11 +35,7 @@ public enum HostProfile {
 
     /// ``read()`` without the kernel config: the release, CPUs and page size.
     public static func readWithoutConfig() throws -> TargetProfile {
-        try LoaderGenerator.withLibbpf { _ in
-            var profile = try readUnlockedWithoutConfig()
-            profile.kconfig = nil
-            return profile
-        }
+        try LoaderGenerator.withLibbpf { _ in try readUnlockedWithoutConfig() }
     }
 
     static func readUnlockedWithoutConfig() throws -> TargetProfile {
