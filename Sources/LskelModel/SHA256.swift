@@ -45,6 +45,11 @@ public enum SHA256 {
         return hex(digest: digest)
     }
 
+    /// Whether `text` has the form of a digest in ``hex(digest:)``'s form: 64 lowercase hex digits.
+    public static func isHex(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
     public static func hex(digest: [UInt8]) -> String {
         let hexDigits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []

@@ -222,9 +222,7 @@ public struct WorkerRequest: Sendable, Hashable, Codable {
 
     /// ``objectSha256`` when it has the form of a SHA-256 in hex.
     public var wellFormedObjectSha256: String? {
-        guard let digest = objectSha256, digest.utf8.count == 64,
-              digest.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
-        return digest
+        objectSha256.flatMap { SHA256.isHex($0) ? $0 : nil }
     }
 }
 

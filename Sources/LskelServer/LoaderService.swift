@@ -73,10 +73,9 @@ public final class LoaderService: Sendable {
     /// One generation in a sandboxed worker, stored before it is answered.
     private func generate(_ object: UploadedObject, name: String, key: String, objectDigest: String?,
                           parameters: GenerationParameters) async throws -> StoredLoader {
-        var request = WorkerRequest(name: name, objectName: object.fileName.split(separator: "/").last.map(String.init) ?? object.fileName,
-                                    profile: parameters.profile)
-        // Hashed for the key already: the worker does not hash the object again.
-        request.objectSha256 = objectDigest
+        // The digest from hashing the object for its key: the worker does not hash it again.
+        let request = WorkerRequest(name: name, objectName: object.fileName.split(separator: "/").last.map(String.init) ?? object.fileName,
+                                    profile: parameters.profile, objectSha256: objectDigest)
         let result: WorkerResult
         do {
             result = try await generator.generate(request, object: object.bytes)

@@ -134,7 +134,7 @@ public struct StoredLoader: Sendable {
 
     /// Whether `text` has the form of a key: 64 lowercase hex digits.
     public static func isKey(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        SHA256.isHex(text)
     }
 
     /// The content address (see ``LoaderKey``).
