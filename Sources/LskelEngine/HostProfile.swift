@@ -125,17 +125,19 @@ public enum HostProfile {
     /// `path` read whole and, if it is gzip, inflated in one call straight into the
     /// String's storage (a 100 KB config copied from a C buffer was 25 page faults).
     static func readOnePass(_ path: String, maxBytes: Int) -> OnePassText {
-        var text = lskel_text()
-        defer { lskel_text_close(&text) }
-        let opened = lskel_text_open(path, maxBytes, &text)
-        guard opened == 0 else { return .unopened(-opened) }
-        var filled: Int32 = 0
-        let whole = String(unsafeUninitializedCapacity: text.size) { buffer in
-            guard let base = buffer.baseAddress else { return 0 }
-            filled = base.withMemoryRebound(to: CChar.self, capacity: text.size) { lskel_text_fill(&text, $0) }
-            return filled == 0 ? text.size : 0
+        switch ConfigFile.open(path, maxBytes: maxBytes) {
+        case .success(let file): file.text().map(OnePassText.text) ?? .needsStreaming
+        case .failure(let error): .unopened(error.code)
         }
-        return filled == 0 ? .text(whole) : .needsStreaming
+    }
+
+    /// The first config of ``configPaths(release:)`` that opens and reads, as it is
+    /// on disk (still compressed, for `/proc/config.gz`); nil when none does.
+    public static func openConfig(release: String) -> ConfigFile? {
+        for path in configPaths(release: release) {
+            if case .success(let file) = ConfigFile.open(path, maxBytes: 64 << 20) { return file }
+        }
+        return nil
     }
 
     static func readStreamed(_ path: String, maxBytes: Int) throws -> String {

@@ -104,6 +104,8 @@ public enum ManifestBuilder {
                               kconfigDigest: String? = nil) -> Manifest.ProfileRecord {
         let consumed = loader.consumedProfile
         func source(_ isDefault: Bool) -> String { isDefault ? "default" : "request" }
+        // A digest given stands for the config text even when the text was not read.
+        let kconfigDigest = kconfigDigest ?? profile.kconfig.map { SHA256.hex($0.utf8) }
         var configValues: [String: String] = [:]
         for extern in externs where extern.kind == "kconfig" && extern.name.hasPrefix("CONFIG_") {
             configValues[extern.name] = extern.value ?? ""
@@ -116,8 +118,7 @@ public enum ManifestBuilder {
                         source: source(profile.possibleCPUs == TargetProfile.defaultPossibleCPUs)),
             pageSize: .init(value: profile.pageSize, consumed: consumed.contains("page_size"),
                             source: source(profile.pageSize == TargetProfile.defaultPageSize)),
-            kconfig: .init(value: profile.kconfig.map { kconfigDigest ?? SHA256.hex($0.utf8) }, consumed: consumed.contains("kconfig"),
-                           source: source(profile.kconfig == nil)),
+            kconfig: .init(value: kconfigDigest, consumed: consumed.contains("kconfig"), source: source(kconfigDigest == nil)),
             kconfigValues: configValues,
             maxEntries: .init(value: profile.maxEntries, consumed: consumed.contains("max_entries"),
                               source: source(profile.maxEntries.isEmpty)))

@@ -46,7 +46,8 @@ public enum GenRun {
     /// libbpf's log) and the others go on; returns whether one was refused.
     /// With `hostConfig` the profile's kernel config comes from it: waited for
     /// before libbpf runs on an object with externs, else before the manifest
-    /// (a large object's SHA-256 is computed on a thread of its own meanwhile).
+    /// (a large object's SHA-256 is computed on a thread of its own meanwhile),
+    /// which takes a digest the cache remembered without the text.
     /// Throws ``UsageFailure``, ``HostConfigRefused``, an ``OutputFile/WriteError``
     /// or the signer's error.
     public static func run(_ settings: GenSettings, profile: TargetProfile, hostConfig: DeferredHostConfig? = nil,
@@ -74,7 +75,8 @@ public enum GenRun {
                 let summary = try ObjectReader.summary(bytes)
                 if summary.elf.hasExterns { try settleHostConfig() }
                 let loader = try LoaderGenerator.generate(object: bytes, name: skeletonName, profile: profile)
-                try settleHostConfig()
+                // The manifest needs only the config's digest: a remembered one spares the inflating.
+                if let remembered = pendingConfig?.rememberedDigest { kconfigDigest = remembered } else { try settleHostConfig() }
                 let manifest = try ManifestBuilder.build(
                     objectName: FilePaths.lastComponent(path), object: bytes, loader: loader, profile: profile,
                     summary: summary, objectDigest: objectDigest?.join(), kconfigDigest: kconfigDigest)
@@ -88,7 +90,7 @@ public enum GenRun {
                 writeStandardError(message)
             }
         }
-        try settleHostConfig()
+        if pendingConfig?.rememberedDigest == nil { try settleHostConfig() }
         return rejected
     }
 

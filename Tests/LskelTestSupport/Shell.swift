@@ -11,12 +11,16 @@ public struct ProcessResult {
 
 public enum Shell {
     /// Runs `executable` with `arguments`, optional standard input, and waits.
+    /// `environment` is set over this process's own.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
-                    currentDirectory: String? = nil) throws -> ProcessResult {
+                    currentDirectory: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
