@@ -27,17 +27,32 @@ static bool buf_reserve(struct lskel_buf *buf, size_t extra)
 	return true;
 }
 
+/* Formats straight into the room left, and only when the text does not fit
+ * grows the buffer and formats again: one formatting of most of libbpf's
+ * hundreds of messages instead of a measuring pass and a writing pass. */
 static void buf_vappend(struct lskel_buf *buf, const char *fmt, va_list args)
 {
 	va_list copy;
+	size_t room;
 	int n;
 
-	va_copy(copy, args);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0 || !buf_reserve(buf, (size_t)n))
+	if (!buf_reserve(buf, 255))
 		return;
-	vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, args);
+	room = buf->cap - buf->len;
+	va_copy(copy, args);
+	n = vsnprintf(buf->data + buf->len, room, fmt, copy);
+	va_end(copy);
+	if (n < 0) {
+		buf->data[buf->len] = '\0';
+		return;
+	}
+	if ((size_t)n >= room) {
+		if (!buf_reserve(buf, (size_t)n)) {
+			buf->data[buf->len] = '\0';
+			return;
+		}
+		vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, args);
+	}
 	buf->len += (size_t)n;
 }
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// One message libbpf printed during a generation.
 public struct LibbpfMessage: Sendable, Hashable, Codable {
     public enum Level: String, Sendable, Codable {
@@ -27,8 +29,10 @@ public struct LibbpfMessage: Sendable, Hashable, Codable {
         var start = 0
         let newline = UInt8(ascii: "\n")
         while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != newline { end += 1 }
+            var end = bytes.count
+            if let base = bytes.baseAddress, let found = memchr(base + start, Int32(newline), bytes.count - start) {
+                end = base.distance(to: UnsafeRawPointer(found))
+            }
             if end > start {
                 let level: Level
                 switch bytes[start] {
