@@ -7,49 +7,46 @@ public enum CHexLiteral {
         if written == nil { append(Array(bytes), to: &out) }
     }
 
-    /// The literal's exact length is counted first, then it is written in place.
+    /// One pass into room for the longest literal (four characters a byte, a
+    /// backslash-newline per 19 of them), each byte's escape stored as one
+    /// 32-bit word from a table; then cut to what was written.
     public static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var length = 0
-        var lineLength = 0
-        for byte in bytes {
-            let width = byte == 0 ? 2 : 4
-            lineLength += width
-            if lineLength > 78 {
-                length += 2
-                lineLength = width
-            }
-            length += width
-        }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: length))
-        hexDigits.withUnsafeBufferPointer { hex in
-            out.withUnsafeMutableBufferPointer { output in
-                var at = start
-                lineLength = 0
+        let capacity = bytes.count * 4 + (bytes.count / 19 + 1) * 2
+        let literal = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            let output = UnsafeMutableRawPointer(base)
+            var at = 0
+            var lineLength = 0
+            escapes.withUnsafeBufferPointer { table in
                 for byte in bytes {
                     let width = byte == 0 ? 2 : 4
                     lineLength += width
                     if lineLength > 78 {
-                        output[at] = UInt8(ascii: "\\")
-                        output[at + 1] = UInt8(ascii: "\n")
+                        output.storeBytes(of: newlineEscape, toByteOffset: at, as: UInt16.self)
                         at += 2
                         lineLength = width
                     }
-                    output[at] = UInt8(ascii: "\\")
-                    if byte == 0 {
-                        output[at + 1] = UInt8(ascii: "0")
-                    } else {
-                        output[at + 1] = UInt8(ascii: "x")
-                        output[at + 2] = hex[Int(byte >> 4)]
-                        output[at + 3] = hex[Int(byte & 0xf)]
-                    }
+                    // Four bytes stored even for "\0": the next escape overwrites the two extra.
+                    output.storeBytes(of: table[Int(byte)], toByteOffset: at, as: UInt32.self)
                     at += width
                 }
             }
+            initialized = at
         }
+        out.append(contentsOf: literal)
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// `\xNN` for each byte value, `\0` (and two bytes to be overwritten) for zero,
+    /// as little-endian words in memory order.
+    private static let escapes: [UInt32] = (0..<256).map { value in
+        let digits = Array("0123456789abcdef".utf8)
+        let text: [UInt8] = value == 0
+            ? [UInt8(ascii: "\\"), UInt8(ascii: "0"), 0, 0]
+            : [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[value >> 4], digits[value & 0xf]]
+        return text.enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
+    private static let newlineEscape = UInt16(UInt8(ascii: "\\")) | UInt16(UInt8(ascii: "\n")) << 8
 }
 
 extension CHexLiteral {
