@@ -229,6 +229,11 @@ public struct BTF: Sendable {
         return strings.cString(at: Int(offset))
     }
 
+    /// Whether ``string(at:)`` finds a string at `offset`, without making it.
+    public func hasString(at offset: UInt32) -> Bool {
+        offset == 0 || strings.hasCString(at: Int(offset))
+    }
+
     /// The type's own name ("" for anonymous or unnamed kinds; "void" for 0), nil if out of range.
     public func name(of id: UInt32) -> String? {
         if id == 0 { return "void" }

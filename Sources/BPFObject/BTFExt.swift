@@ -180,8 +180,8 @@ public struct BTFExt: Sendable {
         }
         (lineInfoRecordSize, lineInfo) = try parse(try sub(16, "line_info"), "line_info", minSize: 16) { (sr, o) throws(ObjectReadError) in
             let f = try sr.u32(at: o + 4), l = try sr.u32(at: o + 8)
-            guard btf.string(at: f) != nil else { throw .badStringOffset(table: ".BTF (line_info file)", offset: Int(f)) }
-            guard btf.string(at: l) != nil else { throw .badStringOffset(table: ".BTF (line_info line)", offset: Int(l)) }
+            guard btf.hasString(at: f) else { throw .badStringOffset(table: ".BTF (line_info file)", offset: Int(f)) }
+            guard btf.hasString(at: l) else { throw .badStringOffset(table: ".BTF (line_info line)", offset: Int(l)) }
             return LineInfo(instructionOffset: try sr.u32(at: o), fileNameOffset: f, lineOffset: l, lineColumn: try sr.u32(at: o + 12))
         }
         if hdrLen >= 32 {

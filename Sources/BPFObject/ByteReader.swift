@@ -114,11 +114,24 @@ public struct ByteReader: Sendable {
     /// The NUL-terminated string at `offset`; `nil` if `offset` is outside the
     /// window or no NUL follows it. Invalid UTF-8 is repaired.
     public func cString(at offset: Int) -> String? {
-        guard offset >= 0, offset < count else { return nil }
-        var end = base + offset
-        let limit = base + count
-        while end < limit, bytes[end] != 0 { end += 1 }
-        guard end < limit else { return nil }
+        guard let end = cStringEnd(at: offset) else { return nil }
         return String(decoding: bytes[(base + offset)..<end], as: UTF8.self)
+    }
+
+    /// Whether ``cString(at:)`` finds a string at `offset`, without making it.
+    public func hasCString(at offset: Int) -> Bool {
+        cStringEnd(at: offset) != nil
+    }
+
+    /// The absolute index of the NUL that ends the string at `offset`.
+    private func cStringEnd(at offset: Int) -> Int? {
+        guard offset >= 0, offset < count else { return nil }
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            // A window lies inside its bytes; the min keeps the scan there regardless.
+            let limit = min(base + count, buffer.count)
+            var end = base + offset
+            while end < limit, buffer[end] != 0 { end += 1 }
+            return end < limit ? end : nil
+        }
     }
 }

@@ -25,9 +25,12 @@ enum LoaderFixups {
         var out = insns
         let size = Instruction.size
         let count = insns.count / size
+        // Decoded once and kept equal to `out` through the rewrites: the patterns
+        // below look at up to thirteen instructions from every index.
+        var decoded = Instruction.decodeLittleEndian(insns)
         func insn(_ index: Int) -> Instruction? {
             guard index >= 0, index < count else { return nil }
-            return Instruction(littleEndian: out[index * size ..< (index + 1) * size])
+            return decoded[index]
         }
         var index = 0
         while index < count {
@@ -36,8 +39,9 @@ enum LoaderFixups {
                store == Instruction(code: Op.stxW, dst: r8, src: r7, off: 12, imm: 0),
                jump == Instruction(code: Op.jsgeK, dst: r7, src: 0, off: 3, imm: 0),
                load == Instruction(code: Op.ldxB, dst: r9, src: r8, off: 1, imm: 0) {
-                out.replaceSubrange(index * size ..< (index + 1) * size,
-                                    with: Instruction(code: Op.ja, dst: 0, src: 0, off: 3, imm: 0).littleEndianBytes)
+                let always = Instruction(code: Op.ja, dst: 0, src: 0, off: 3, imm: 0)
+                out.replaceSubrange(index * size ..< (index + 1) * size, with: always.littleEndianBytes)
+                decoded[index] = always
             }
             // Rewrite 1: two 6-instruction blob copies of insn+4 then insn+12, then JNE r0, 0, +3.
             if let first = blobCopy(at: index, insn), let second = blobCopy(at: index + 6, insn),
@@ -46,6 +50,7 @@ enum LoaderFixups {
                 let firstBytes = Array(out[index * size ..< (index + 6) * size])
                 let secondBytes = Array(out[(index + 6) * size ..< (index + 12) * size])
                 out.replaceSubrange(index * size ..< (index + 12) * size, with: secondBytes + firstBytes)
+                decoded.replaceSubrange(index ..< index + 12, with: Array(decoded[index + 6 ..< index + 12] + decoded[index ..< index + 6]))
                 index += 12
                 continue
             }
