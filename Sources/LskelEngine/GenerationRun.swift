@@ -1,10 +1,13 @@
 import CLibbpf
+import BPFObject
 import CLskelHost
 import Glibc
 
 /// One generation: owns every C allocation it hands to libbpf.
 final class GenerationRun {
     let object: [UInt8]
+    /// Our reader's parse of `object`, if the caller has it.
+    let elf: ELFFile?
     let name: String
     let profile: TargetProfile
     var cStrings: [UnsafeMutablePointer<CChar>] = []
@@ -12,8 +15,9 @@ final class GenerationRun {
     let target = UnsafeMutablePointer<lskel_target>.allocate(capacity: 1)
     var consumed: Set<String> = []
 
-    init(object: [UInt8], name: String, profile: TargetProfile) {
+    init(object: [UInt8], name: String, profile: TargetProfile, elf: ELFFile? = nil) {
         self.object = object
+        self.elf = elf
         self.name = name
         self.profile = profile
         logBuffer.initialize(to: lskel_buf())
@@ -75,7 +79,7 @@ final class GenerationRun {
 
         // The object as libbpf is to read it: rewritten where bpftool's libbpf
         // would read it otherwise, and kept alive until the object is closed.
-        let opened = try InheritedDifferences.prepare(object)
+        let opened = try InheritedDifferences.prepare(object, elf: elf)
         // libelf reads a native-endian image in place and never writes it, so libbpf
         // is given the bytes themselves (a copy of a 700 KB object was 170 page
         // faults of a job). A big-endian one libelf may convert where it lies: a copy.

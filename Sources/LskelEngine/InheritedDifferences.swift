@@ -25,8 +25,9 @@ enum InheritedDifferences {
     /// - a zero-filled `.bss.NAME` section is not a map: 6.1 skips it (1.1.2
     ///   made it one in "selftests/bpf: Workaround for llvm nop-4 bug"), and an
     ///   object whose code refers to it fails in bpftool, so it is refused here.
-    static func prepare(_ object: [UInt8]) throws -> [UInt8] {
-        guard let elf = try? ELFFile(bytes: object) else { return object }  // libbpf names what is wrong
+    /// `elf` is the reader's parse of `object` when the caller has one.
+    static func prepare(_ object: [UInt8], elf parsed: ELFFile? = nil) throws -> [UInt8] {
+        guard let elf = parsed ?? (try? ELFFile(bytes: object)) else { return object }  // libbpf names what is wrong
         var bytes = object
         let symtab = elf.sections.first { $0.type == ELF.SHT_SYMTAB }
         for symbol in elf.symbols where symbol.sectionIndex != 0 && symbol.sectionIndex < 0xff00 {

@@ -1,4 +1,5 @@
 import CLibbpf
+import BPFObject
 import CLskelHost
 import Glibc
 import Synchronization
@@ -19,14 +20,17 @@ public enum LoaderGenerator {
     private static let serial = Mutex(())
 
     /// Generates the loader for `object` under skeleton `name`.
-    public static func generate(object: [UInt8], name: String, profile: TargetProfile) throws -> GeneratedLoader {
+    /// `elf`, when given, is our reader's parse of these same bytes (an
+    /// ``ObjectSummary``'s), so that they are not parsed again.
+    public static func generate(object: [UInt8], name: String, profile: TargetProfile,
+                                elf: ELFFile? = nil) throws -> GeneratedLoader {
         let name = try SkeletonName.validated(name)
         try profile.validate()
         guard object.count >= 4, object[0] == 0x7f, object[1] == 0x45, object[2] == 0x4c, object[3] == 0x46 else {
             throw GenerationError(.invalidObject, "the input is not an ELF file (\(object.count) bytes, no ELF magic)")
         }
         return try serial.withLock { _ in
-            try GenerationRun(object: object, name: name, profile: profile).run()
+            try GenerationRun(object: object, name: name, profile: profile, elf: elf).run()
         }
     }
 
@@ -36,7 +40,7 @@ public enum LoaderGenerator {
     public static func generateWithManifest(object: [UInt8], objectName: String, name: String,
                                             profile: TargetProfile) throws -> (loader: GeneratedLoader, manifest: Manifest) {
         let summary = try ObjectReader.summary(object)
-        let loader = try generate(object: object, name: name, profile: profile)
+        let loader = try generate(object: object, name: name, profile: profile, elf: summary.elf)
         let manifest = try ManifestBuilder.build(objectName: objectName, object: object, loader: loader,
                                                  profile: profile, summary: summary)
         return (loader, manifest)

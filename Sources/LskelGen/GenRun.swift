@@ -74,7 +74,7 @@ public enum GenRun {
                 // Our reader first, so that malformed input is refused before libbpf sees it.
                 let summary = try ObjectReader.summary(bytes)
                 if summary.elf.hasExterns { try settleHostConfig() }
-                let loader = try LoaderGenerator.generate(object: bytes, name: skeletonName, profile: profile)
+                let loader = try LoaderGenerator.generate(object: bytes, name: skeletonName, profile: profile, elf: summary.elf)
                 // The manifest needs only the config's digest: a remembered one spares the inflating.
                 if let remembered = pendingConfig?.rememberedDigest { kconfigDigest = remembered } else { try settleHostConfig() }
                 let manifest = try ManifestBuilder.build(

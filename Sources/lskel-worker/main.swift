@@ -145,7 +145,8 @@ do {
     phase("reading the object")
     let summary = try ObjectReader.summary(object)
     phase("generating the loader with libbpf")
-    let loader = try LoaderGenerator.generate(object: object, name: request.name, profile: request.profile)
+    let loader = try LoaderGenerator.generate(object: object, name: request.name, profile: request.profile,
+                                              elf: summary.elf)
     phase("building the manifest")
     let manifest = try ManifestBuilder.build(objectName: request.objectName, object: object, loader: loader,
                                              profile: request.profile, summary: summary,
