@@ -14,6 +14,9 @@ final class Background<Value>: @unchecked Sendable {
         var value: Value?
     }
 
+    /// The thread's stack.
+    static var stackBytes: Int { 256 << 10 }
+
     private let slot = Slot()
     private var thread = pthread_t()
     private var running = false
@@ -22,7 +25,13 @@ final class Background<Value>: @unchecked Sendable {
         let slot = slot
         let run = ThreadBody { slot.value = body() }
         let context = Unmanaged.passRetained(run).toOpaque()
-        running = pthread_create(&thread, nil, { raw in
+        // A small stack: the work is a digest or an inflate, and glibc maps, and at the
+        // thread's end clears, the whole of a default 8 MiB one.
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, Self.stackBytes)
+        running = pthread_create(&thread, &attributes, { raw in
             guard let raw else { return nil }
             Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().run()
             return nil
