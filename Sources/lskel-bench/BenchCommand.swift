@@ -71,8 +71,12 @@ struct BenchCommand: AsyncParsableCommand {
             let name = (object as NSString).lastPathComponent
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: object)))
             let skeleton = try SkeletonName.fromFileName(name)
-            let bpftoolTimes = try (0..<runs).map { _ in try Spawn.time(bpftool, ["gen", "skeleton", "-L", object]) }
-            let genTimes = try (0..<runs).map { _ in try Spawn.time(lskel, ["gen", object, "--out-dir", scratch, "--host"]) }
+            // Run by run in turn, so that the VM's drift falls on both alike.
+            var bpftoolTimes: [Double] = [], genTimes: [Double] = []
+            for _ in 0..<runs {
+                bpftoolTimes.append(try Spawn.time(bpftool, ["gen", "skeleton", "-L", object]))
+                genTimes.append(try Spawn.time(lskel, ["gen", object, "--out-dir", scratch, "--host"]))
+            }
             let inProcess = try (0..<runs).map { _ in
                 try Spawn.measure { _ = try LoaderGenerator.generate(object: bytes, name: skeleton, profile: host) }
             }
