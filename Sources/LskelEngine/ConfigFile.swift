@@ -11,11 +11,9 @@ public final class ConfigFile: @unchecked Sendable {
         public var code: Int32
     }
 
-    public let path: String
     private var raw: lskel_text
 
-    private init(path: String, raw: lskel_text) {
-        self.path = path
+    private init(raw: lskel_text) {
         self.raw = raw
     }
 
@@ -27,7 +25,7 @@ public final class ConfigFile: @unchecked Sendable {
             lskel_text_close(&raw)
             return .failure(OpenError(code: -opened))
         }
-        return .success(ConfigFile(path: path, raw: raw))
+        return .success(ConfigFile(raw: raw))
     }
 
     /// Whether the bytes are gzip-compressed.

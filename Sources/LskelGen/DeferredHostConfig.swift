@@ -11,7 +11,6 @@ public final class DeferredHostConfig: @unchecked Sendable {
     /// The config and its digest, or why the calling thread has to read it.
     enum Read: Sendable {
         case text(String, digest: String)
-        case none
         case needsStreaming
     }
 
@@ -28,7 +27,7 @@ public final class DeferredHostConfig: @unchecked Sendable {
         self.file = file
         guard let file else {
             rememberedDigest = nil
-            read = Background { .none }
+            read = nil
             return
         }
         // The compressed bytes are a quarter of the text and hash in a fraction of its inflating.
@@ -50,10 +49,11 @@ public final class DeferredHostConfig: @unchecked Sendable {
     /// The config text (nil when the host has none) and its SHA-256, as
     /// ``HostProfile/read()`` would have read it. Only while no generation runs.
     public func resolve() -> (text: String?, digest: String?) {
-        let read = read?.join() ?? file?.text().map { .text($0, digest: SHA256.hex($0.utf8)) } ?? .needsStreaming
+        // No thread: the host has no config, or its digest was remembered and the text is read now.
+        guard let file else { return (nil, nil) }
+        let read = read?.join() ?? file.text().map { .text($0, digest: SHA256.hex($0.utf8)) } ?? .needsStreaming
         switch read {
         case .text(let text, let digest): return (text, digest)
-        case .none: return (nil, nil)
         case .needsStreaming: return HostProfile.readConfig(release: release).map { ($0, SHA256.hex($0.utf8)) } ?? (nil, nil)
         }
     }
