@@ -291,11 +291,18 @@ public struct ELFFile: Sendable {
         Array(try reader(for: section).all)
     }
 
-    /// Whether a named symbol is undefined here: an extern (`__kconfig`, `__ksym`,
-    /// a kfunc), which libbpf resolves from the kernel config or at load time.
-    public var hasExterns: Bool {
-        symbols.contains { $0.index != 0 && $0.sectionIndex == ELF.SHN_UNDEF && !$0.name.isEmpty }
+    /// Whether libbpf reads the kernel config for this object: only an extern
+    /// named `CONFIG_*` makes it (`bpf_object__resolve_externs`). It answers
+    /// `LINUX_KERNEL_VERSION`, `LINUX_HAS_BPF_COOKIE` and
+    /// `LINUX_HAS_SYSCALL_WRAPPER` without the config, and ksyms and kfuncs are
+    /// resolved at load time. (An undefined `CONFIG_*` that is not a `__kconfig`
+    /// extern counts too: reading the config for it changes nothing.)
+    public var readsKernelConfig: Bool {
+        symbols.contains { $0.index != 0 && $0.sectionIndex == ELF.SHN_UNDEF && $0.name.hasPrefix(Self.kconfigPrefix) }
     }
+
+    /// The prefix of the externs libbpf takes from the kernel config.
+    public static let kconfigPrefix = "CONFIG_"
 
     /// The relocations that apply to the section with index `targetIndex`.
     public func relocations(for targetIndex: Int) -> [ELFRelocation] {

@@ -133,9 +133,11 @@ enum InheritedDifferences {
     /// Refuses a kernel config whose value for one of the object's string
     /// externs is a lone `"`: 6.1 rejects it ("libbpf: Fix out-of-bound
     /// read"), 1.1.2 reads past the end of the line.
+    /// Only `CONFIG_*` externs count: libbpf reads the config for no other
+    /// extern, and skips every line that does not start with `CONFIG_`.
     static func checkKconfig(_ kconfig: String?, externs: [String]) throws {
-        guard let kconfig, !externs.isEmpty else { return }
-        let names = Set(externs)
+        let names = Set(externs.filter { $0.hasPrefix(ELFFile.kconfigPrefix) })
+        guard let kconfig, !names.isEmpty else { return }
         // Bytes, not Characters: a real config is 10,000 lines, and splitting it
         // as a String was most of a small object's generation.
         var config = kconfig

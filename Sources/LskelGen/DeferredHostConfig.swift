@@ -3,7 +3,7 @@ import LskelModel
 
 /// `lskel gen --host`'s kernel config, read, checked and hashed on a thread
 /// of its own while the objects are read and generated: libbpf needs the text
-/// only for an object with externs, the manifest only its digest, and reading
+/// only for an object with `CONFIG_*` externs, the manifest only its digest, and reading
 /// `/proc/config.gz` (inflate, CRC, SHA-256 of 100 KB) was a sixth of a small
 /// object's run. A compressed config whose digest the cache remembers is not
 /// inflated at all unless an object needs its text.

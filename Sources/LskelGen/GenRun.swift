@@ -45,7 +45,8 @@ public enum GenRun {
     /// is reported on stderr (`lskel: PATH: detail [kind]` and the end of
     /// libbpf's log) and the others go on; returns whether one was refused.
     /// With `hostConfig` the profile's kernel config comes from it: waited for
-    /// before libbpf runs on an object with externs, else before the manifest
+    /// before libbpf runs on an object with a `CONFIG_*` extern (the only kind
+    /// libbpf reads the config for), else before the manifest
     /// (a large object's SHA-256 is computed on a thread of its own meanwhile),
     /// which takes a digest the cache remembered without the text.
     /// Throws ``UsageFailure``, ``HostConfigRefused``, an ``OutputFile/WriteError``
@@ -73,7 +74,7 @@ public enum GenRun {
                 let skeletonName = try settings.name.map(SkeletonName.validated) ?? SkeletonName.fromFileName(path)
                 // Our reader first, so that malformed input is refused before libbpf sees it.
                 let summary = try ObjectReader.summary(bytes)
-                if summary.elf.hasExterns { try settleHostConfig() }
+                if summary.elf.readsKernelConfig { try settleHostConfig() }
                 let loader = try LoaderGenerator.generate(object: bytes, name: skeletonName, profile: profile, elf: summary.elf)
                 // The manifest needs only the config's digest: a remembered one spares the inflating.
                 if let remembered = pendingConfig?.rememberedDigest { kconfigDigest = remembered } else { try settleHostConfig() }

@@ -7,7 +7,7 @@ import LskelTestSupport
 import Testing
 
 /// `lskel gen --host` remembers the digest of the host's compressed kernel
-/// config and does not inflate it again for an object without externs. These
+/// config and does not inflate it again for an object without `CONFIG_*` externs. These
 /// hold the remembered digest to the text's, through the real executable.
 @Suite("the kernel config digest cache of lskel gen --host")
 struct KconfigDigestCacheTests {
@@ -62,6 +62,20 @@ struct KconfigDigestCacheTests {
         cacheRecord.remember(textDigest: Self.zeroDigest, fileDigest: host.fileDigest)
         // Planted, so only a lookup can put it in the manifest.
         #expect(try Self.gen("maps", cache: cache).manifest.profile.kconfig.value == Self.zeroDigest)
+        // Externs libbpf answers without the config (LINUX_HAS_SYSCALL_WRAPPER,
+        // LINUX_HAS_BPF_COOKIE, LINUX_KERNEL_VERSION-free ksyms): no text read, and
+        // the loader is the one lskel-tool makes with the text in hand.
+        for object in ["rt_minimal_printk", "rt_usdt_tracer", "ksyms"] {
+            let lean = try Self.gen(object, cache: cache)
+            #expect(lean.manifest.profile.kconfig.value == Self.zeroDigest, "\(object)")
+            #expect(!lean.manifest.profile.kconfig.consumed, "\(object)")
+            let full = Self.tempDir()
+            let tool = try Shell.run(LeanGenTests.tool, ["gen", try Fixtures.object(object), "--out-dir", full, "--host"],
+                                     environment: ["LSKEL_CACHE_DIR": ""])
+            #expect(tool.status == 0, "\(tool.stderrText)")
+            let toolFiles = try LeanGenTests.files(full).filter { !$0.key.hasSuffix(".manifest.json") }
+            #expect(lean.files.filter { !$0.key.hasSuffix(".manifest.json") } == toolFiles, "\(object)")
+        }
         // kconfig.bpf.o reads CONFIG_* values: libbpf gets the text, and the manifest its digest.
         let withExterns = try Self.gen("kconfig", cache: cache).manifest
         #expect(withExterns.profile.kconfig.value == host.textDigest && withExterns.profile.kconfig.consumed)
