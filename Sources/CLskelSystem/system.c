@@ -148,9 +148,15 @@ int lskel_send_with_fds(int sock, const void *data, size_t len, const int *fds, 
 
 #include <malloc.h>
 
-void lskel_malloc_single_arena(void)
+void lskel_malloc_short_process(void)
 {
 	mallopt(M_ARENA_MAX, 1);
+	/* Large blocks from the heap too (up to glibc's 32 MiB ceiling), and the
+	 * heap never trimmed: a freed block is reused, not unmapped and faulted
+	 * in again. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+	mallopt(M_TOP_PAD, 1 << 20);
 }
 
 #include <stdint.h>

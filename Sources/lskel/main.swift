@@ -17,9 +17,9 @@ if invokedAs != "bpftool", arguments.count > 2, arguments[1] == "gen",
    GenRun.canStart(settings) {
     // Before the host's kernel config is hashed on a thread of its own.
     lskel_crypto_init_digests_only()
-    // The threads that hash and read the config allocate from the main heap: an
-    // arena of their own was thirty page faults more.
-    lskel_malloc_single_arena()
+    // The threads that hash and read the config allocate from the main heap (an
+    // arena of their own was thirty page faults more), and freed memory is reused.
+    lskel_malloc_short_process()
     if let (profile, hostConfig) = try? settings.profile.profileDeferringHostConfig() {
         do {
             let rejected = try GenRun.run(settings, profile: profile, hostConfig: hostConfig)

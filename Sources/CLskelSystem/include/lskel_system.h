@@ -44,10 +44,13 @@ void lskel_sha256_free(void *ctx);
  * For processes that never sign; call before any other libcrypto use. */
 void lskel_crypto_init_digests_only(void);
 
-/* Makes every thread allocate from the main heap (M_ARENA_MAX 1): for a short
- * process whose helper threads allocate little, an arena of their own costs
- * more page faults than their locking. */
-void lskel_malloc_single_arena(void);
+/* Tunes malloc for a process that lives for one command and ends with _exit:
+ * every thread allocates from the main heap (M_ARENA_MAX 1: for helper threads
+ * that allocate little, an arena of their own costs more page faults than
+ * their locking), and memory freed is kept for reuse rather than returned to
+ * the system (large blocks from the heap, no trimming), so a block freed and
+ * allocated again is not unmapped and faulted in again. */
+void lskel_malloc_short_process(void);
 
 /* Makes the whole pages of [addr, addr + len) present and writable in one
  * call (MADV_POPULATE_WRITE, Linux 5.14) before a buffer is read into: one
