@@ -57,7 +57,7 @@ final class ForkedJob: @unchecked Sendable {
     /// until the job closes its streams and takes its exit status from the
     /// fork server. Enforces the deadline and the output cap.
     /// Writes `request` (its pieces in turn, as one stream) to the job and collects its answer.
-    func run(request: [[UInt8]], wallSeconds: Double, forkSeconds: Double, maxOutputBytes: Int, maxErrorBytes: Int = 64 << 10) -> Outcome {
+    func run(request: [FramePiece], wallSeconds: Double, forkSeconds: Double, maxOutputBytes: Int, maxErrorBytes: Int = 64 << 10) -> Outcome {
         let start = Self.now()
         // A server that no longer forks (a job cannot make it so: see the job
         // filter) must not cost every request its whole deadline.
@@ -70,7 +70,7 @@ final class ForkedJob: @unchecked Sendable {
         let deadline = start + wallSeconds
         // The piece being written and how much of it is.
         var piece = 0, written = 0
-        while piece < request.count && request[piece].isEmpty { piece += 1 }
+        while piece < request.count && request[piece].count == 0 { piece += 1 }
         if piece >= request.count && stdinFD >= 0 {
             close(stdinFD)
             stdinFD = -1
@@ -107,7 +107,7 @@ final class ForkedJob: @unchecked Sendable {
             }
             for descriptor in descriptors where descriptor.revents != 0 {
                 if descriptor.fd == stdinFD {
-                    let n = request[piece][written...].withUnsafeBytes { write(stdinFD, $0.baseAddress, min($0.count, 1 << 20)) }
+                    let n = request[piece].withBytes(from: written) { write(stdinFD, $0.baseAddress, min($0.count, 1 << 20)) }
                     if n > 0 { written += n }
                     while piece < request.count && written >= request[piece].count {
                         piece += 1

@@ -138,6 +138,16 @@ public actor WorkerPool {
 
     /// Runs one generation in a sandboxed worker.
     public func generate(_ request: WorkerRequest, object: [UInt8]) async throws -> WorkerResult {
+        try await generate(request, object: [.bytes(object)])
+    }
+
+    /// Runs one generation on an object given as the pieces it arrived in
+    /// (written to the job in turn, never joined).
+    public func generate(_ request: WorkerRequest, fragments: [ByteBuffer]) async throws -> WorkerResult {
+        try await generate(request, object: fragments.map(FramePiece.buffer))
+    }
+
+    private func generate(_ request: WorkerRequest, object: [FramePiece]) async throws -> WorkerResult {
         guard !closed else { throw WorkerError.shuttingDown }
         if running >= configuration.concurrency {
             guard waiters.count < configuration.queueLimit else {
@@ -151,7 +161,9 @@ public actor WorkerPool {
 
         let requestJSON = try JSONCoding.encoder.encode(request)
         // The frame as its head and the object: the object is written to the job as it is.
-        let frame = [WorkerFrame.head(type: WorkerFrame.request, parts: [Array(requestJSON)], lastPartLength: object.count), object]
+        let objectLength = object.reduce(0) { $0 + $1.count }
+        let frame = [FramePiece.bytes(WorkerFrame.head(type: WorkerFrame.request, parts: [Array(requestJSON)], lastPartLength: objectLength))]
+            + object
         var worker = try await takeWorker()
         replenish()
         var outcome = await run(worker, frame)
@@ -176,7 +188,7 @@ public actor WorkerPool {
 
     /// Sends one request frame to a forked job on a blocking thread; a fork server
     /// that did not fork the job is ended here, so the next job starts a new one.
-    private func run(_ worker: ForkedJob, _ frame: [[UInt8]]) async -> ForkedJob.Outcome {
+    private func run(_ worker: ForkedJob, _ frame: [FramePiece]) async -> ForkedJob.Outcome {
         let configuration = configuration
         let outcome = await Self.onThread {
             worker.run(request: frame, wallSeconds: configuration.wallSeconds, forkSeconds: configuration.forkSeconds,

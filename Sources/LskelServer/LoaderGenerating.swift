@@ -1,11 +1,14 @@
 import LskelModel
 import LskelPool
+import NIOCore
 
 /// What the service needs to turn an object into a loader: the sandboxed
 /// worker pool in lskeld; in tests that exercise only the routes, the
 /// in-process pipeline (the same engine, without the processes).
 public protocol LoaderGenerating: Sendable {
     func generate(_ request: WorkerRequest, object: [UInt8]) async throws -> WorkerResult
+    /// The same on an object given as the fragments it arrived in.
+    func generate(_ request: WorkerRequest, fragments: [ByteBuffer]) async throws -> WorkerResult
     /// The isolation the generator runs objects in, once it is ready.
     var readiness: GeneratorReadiness? { get async }
 }
@@ -22,6 +25,16 @@ public struct GeneratorReadiness: Sendable {
         self.stats = stats
         self.concurrency = concurrency
         self.queueLimit = queueLimit
+    }
+}
+
+extension LoaderGenerating {
+    /// Joins the fragments: for a generator that needs the object whole.
+    public func generate(_ request: WorkerRequest, fragments: [ByteBuffer]) async throws -> WorkerResult {
+        var whole: [UInt8] = []
+        whole.reserveCapacity(fragments.reduce(0) { $0 + $1.readableBytes })
+        for fragment in fragments { whole.append(contentsOf: fragment.readableBytesView) }
+        return try await generate(request, object: whole)
     }
 }
 

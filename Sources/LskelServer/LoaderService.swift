@@ -78,7 +78,12 @@ public final class LoaderService: Sendable {
                                     profile: parameters.profile, objectSha256: objectDigest)
         let result: WorkerResult
         do {
-            result = try await generator.generate(request, object: object.bytes)
+            // An upload that arrived in fragments goes to the job as they are, never joined.
+            if let fragments = object.body.unjoinedFragments {
+                result = try await generator.generate(request, fragments: fragments)
+            } else {
+                result = try await generator.generate(request, object: object.bytes)
+            }
         } catch let error as WorkerError {
             throw Problem.from(error)
         }

@@ -42,6 +42,20 @@ public final class UploadBody: Sendable {
         }
     }
 
+    /// The fragments, when the object has not been joined: what a generation
+    /// writes to its job piece by piece instead of joining them.
+    var unjoinedFragments: [ByteBuffer]? {
+        guard !fragments.isEmpty, joined.withLock({ $0 == nil }) else { return nil }
+        return fragments
+    }
+
+    /// The memory that keeping this body holds: the storage of every fragment
+    /// (a received buffer can be larger than its bytes), or the joined array.
+    var retainedBytes: Int {
+        guard unjoinedFragments != nil else { return count }
+        return fragments.reduce(0) { $0 + max($1.storageCapacity, $1.readableBytes) }
+    }
+
     /// Calls `body` with each run of contiguous bytes in `range`, in order.
     func forEachRun(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> Void) {
         if let whole = joined.withLock({ $0 }) {
@@ -59,6 +73,24 @@ public final class UploadBody: Sendable {
             }
             if offset >= range.upperBound { break }
         }
+    }
+
+    /// Whether the object is exactly `other`'s, compared run by run.
+    func equals(_ other: UploadBody) -> Bool {
+        guard other.count == count else { return false }
+        if let whole = other.joined.withLock({ $0 }) { return equals(whole) }
+        var offset = 0, same = true
+        forEachRun(in: 0..<count) { run in
+            guard same, let start = run.baseAddress else { return }
+            var compared = 0
+            other.forEachRun(in: offset..<(offset + run.count)) { otherRun in
+                guard same, let otherStart = otherRun.baseAddress else { return }
+                same = memcmp(start + compared, otherStart, otherRun.count) == 0
+                compared += otherRun.count
+            }
+            offset += run.count
+        }
+        return same
     }
 
     /// Whether the object is exactly `other`, compared fragment by fragment.

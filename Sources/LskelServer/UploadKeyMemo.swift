@@ -8,7 +8,7 @@ import Synchronization
 /// A cached POST of a large object was bounded by SHA-256 of the upload for
 /// its key (37% of the server's samples at c=8 on a 650 KB object; SHA-NI
 /// hashes about 1.4 GB/s a core, `memcmp` several times that). The memo keeps
-/// each recent upload whole with its name, profile and key. A new upload's
+/// each recent upload as it arrived (its fragments) with its name, profile and key. A new upload's
 /// fingerprint (its length and name, and samples of its bytes, hashed with the
 /// process's random seed) finds candidates; a candidate answers only when
 /// name, profile and every byte of the object are equal, so a key from the
@@ -19,7 +19,10 @@ import Synchronization
 /// first) and by ``maxCandidates`` per fingerprint; a budget of 0 turns it off.
 final class UploadKeyMemo: Sendable {
     struct Entry: Sendable {
-        let object: [UInt8]
+        /// The upload as it arrived (its fragments, not joined).
+        let object: UploadBody
+        /// The memory it holds, as counted against the budget when it came in.
+        let retainedBytes: Int
         let name: String
         let profile: TargetProfile
         let key: String
@@ -87,7 +90,7 @@ final class UploadKeyMemo: Sendable {
             return key
         }
         let key = compute()
-        let object = body.bytes
+        let object = body
         state.withLock { state in
             state.clock += 1
             state.misses += 1
@@ -96,9 +99,10 @@ final class UploadKeyMemo: Sendable {
             if list.count >= Self.maxCandidates {
                 Self.forget(list.removeFirst(), in: &state)
             }
-            let entry = Entry(object: object, name: name, profile: profile, key: key, lastUse: state.clock)
+            let entry = Entry(object: object, retainedBytes: object.retainedBytes, name: name, profile: profile, key: key,
+                              lastUse: state.clock)
             list.append(entry)
-            state.bytes += object.count
+            state.bytes += entry.retainedBytes
             state.lengthsAndNames[LengthAndName(count: object.count, name: name), default: 0] += 1
             state.byFingerprint[fingerprint] = list
             Self.evict(&state, budget: budgetBytes)
@@ -123,7 +127,7 @@ final class UploadKeyMemo: Sendable {
 
     /// Takes a removed entry's bytes and its length and name out of the counts.
     private static func forget(_ entry: Entry, in state: inout State) {
-        state.bytes -= entry.object.count
+        state.bytes -= entry.retainedBytes
         let lengthAndName = LengthAndName(count: entry.object.count, name: entry.name)
         if let held = state.lengthsAndNames[lengthAndName], held > 1 {
             state.lengthsAndNames[lengthAndName] = held - 1

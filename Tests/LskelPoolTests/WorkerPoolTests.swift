@@ -1,6 +1,7 @@
 import Foundation
 import LskelEngine
 import LskelTestSupport
+import NIOCore
 import Testing
 @testable import LskelPool
 
@@ -59,7 +60,19 @@ struct WorkerPoolTests {
         await strict.shutdown()
     }
 
-    @Test("output through the sandboxed worker equals the in-process pipeline's, for every fixture")
+    /// `bytes` as the fragments of a request body: an empty one, a one-byte one, then `count` uneven cuts.
+    static func fragments(_ bytes: [UInt8], count: Int) -> [ByteBuffer] {
+        var pieces = [ByteBuffer(), ByteBuffer(bytes: bytes.prefix(1))]
+        var start = min(1, bytes.count)
+        for index in 1...count {
+            let end = index == count ? bytes.count : min(bytes.count, start + (bytes.count - start) / (count - index + 2) + index * 31)
+            pieces.append(ByteBuffer(bytes: bytes[start..<end]))
+            start = end
+        }
+        return pieces
+    }
+
+    @Test("output through the sandboxed worker equals the in-process pipeline's, for every fixture, whole or in fragments")
     func equivalence() async throws {
         let pool = WorkerPool(configuration: Self.configuration())
         try await pool.start()
@@ -82,6 +95,12 @@ struct WorkerPoolTests {
             #expect(result.insns == expected.loader.insns, "\(fixture): insns")
             #expect(result.data == expected.loader.data, "\(fixture): data")
             #expect(result.manifestText.map { Array($0.utf8) } == (try ManifestJSON.encode(expected.manifest)), "\(fixture): manifest")
+            // The object as an upload's fragments (an empty one, one byte, uneven cuts): the same answer.
+            let pieces = Self.fragments(bytes, count: 1 + bytes.count % 7)
+            let fromPieces = try await pool.generate(request, fragments: pieces)
+            #expect(pieces.reduce(0) { $0 + $1.readableBytes } == bytes.count)
+            #expect(fromPieces.headerText == result.headerText && fromPieces.insns == result.insns
+                    && fromPieces.data == result.data && fromPieces.manifestText == result.manifestText, "\(fixture): fragments")
         }
         // Without a digest, or with one that is not a SHA-256 in hex, the worker hashes the object itself.
         let bytes = try Fixtures.bytes("rt_execsnoop")

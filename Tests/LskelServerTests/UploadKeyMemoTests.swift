@@ -136,6 +136,25 @@ struct UploadKeyMemoTests {
         }
         #expect(hashed && key == Self.sha(changed, "x", TargetProfile()))
         #expect(UploadBody(fragments: []).bytes.isEmpty && UploadBody(fragments: []).equals([]))
+
+        // A memo that keeps the first upload as its fragments (hashed without joining them):
+        // later uploads, cut elsewhere, are compared fragment against fragment.
+        let unjoined = UploadKeyMemo(budgetBytes: 64 << 20)
+        let kept = Self.fragmented(object, cuts: [7, 4096, object.count / 2])
+        _ = unjoined.key(object: kept, name: "x", profile: TargetProfile()) { Self.sha(object, "x", TargetProfile()) }
+        #expect(kept.unjoinedFragments?.count == 4)
+        #expect(unjoined.usage.bytes >= object.count)
+        for round in 0..<20 {
+            let cuts = (0..<Int.random(in: 1...30, using: &generator)).map { _ in Int.random(in: 0..<object.count, using: &generator) }
+            let upload = Self.fragmented(object, cuts: cuts)
+            #expect(upload.equals(kept) && kept.equals(upload), "round \(round)")
+            let key = unjoined.key(object: upload, name: "x", profile: TargetProfile()) { "hashed" }
+            #expect(key == Self.sha(object, "x", TargetProfile()), "round \(round)")
+        }
+        let other = Self.fragmented(changed, cuts: [5000, object.count - 2])
+        #expect(!other.equals(kept) && !kept.equals(other))
+        #expect(unjoined.key(object: other, name: "x", profile: TargetProfile()) { "hashed" } == "hashed")
+        #expect(kept.unjoinedFragments != nil)
     }
 
     @Test("bounded by its budget, least recently used out first; a budget of 0 keeps nothing")
