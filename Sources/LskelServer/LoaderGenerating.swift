@@ -1,14 +1,13 @@
 import LskelModel
 import LskelPool
-import NIOCore
 
 /// What the service needs to turn an object into a loader: the sandboxed
 /// worker pool in lskeld; in tests that exercise only the routes, the
 /// in-process pipeline (the same engine, without the processes).
 public protocol LoaderGenerating: Sendable {
     func generate(_ request: WorkerRequest, object: [UInt8]) async throws -> WorkerResult
-    /// The same on an object given as the fragments it arrived in.
-    func generate(_ request: WorkerRequest, fragments: [ByteBuffer]) async throws -> WorkerResult
+    /// The same on an upload as it arrived.
+    func generate(_ request: WorkerRequest, upload: UploadBody) async throws -> WorkerResult
     /// The isolation the generator runs objects in, once it is ready.
     var readiness: GeneratorReadiness? { get async }
 }
@@ -29,16 +28,19 @@ public struct GeneratorReadiness: Sendable {
 }
 
 extension LoaderGenerating {
-    /// Joins the fragments: for a generator that needs the object whole.
-    public func generate(_ request: WorkerRequest, fragments: [ByteBuffer]) async throws -> WorkerResult {
-        var whole: [UInt8] = []
-        whole.reserveCapacity(fragments.reduce(0) { $0 + $1.readableBytes })
-        for fragment in fragments { whole.append(contentsOf: fragment.readableBytesView) }
-        return try await generate(request, object: whole)
+    /// The upload joined: for a generator that needs the object whole.
+    public func generate(_ request: WorkerRequest, upload: UploadBody) async throws -> WorkerResult {
+        try await generate(request, object: upload.bytes)
     }
 }
 
 extension WorkerPool: LoaderGenerating {
+    /// An upload that arrived in fragments goes to the job as they are, never joined.
+    public func generate(_ request: WorkerRequest, upload: UploadBody) async throws -> WorkerResult {
+        if let fragments = upload.unjoinedFragments { return try await generate(request, fragments: fragments) }
+        return try await generate(request, object: upload.bytes)
+    }
+
     public var readiness: GeneratorReadiness? {
         guard let sandbox else { return nil }
         return GeneratorReadiness(sandbox: sandbox, stats: stats, concurrency: configuration.concurrency,

@@ -78,12 +78,7 @@ public final class LoaderService: Sendable {
                                     profile: parameters.profile, objectSha256: objectDigest)
         let result: WorkerResult
         do {
-            // An upload that arrived in fragments goes to the job as they are, never joined.
-            if let fragments = object.body.unjoinedFragments {
-                result = try await generator.generate(request, fragments: fragments)
-            } else {
-                result = try await generator.generate(request, object: object.bytes)
-            }
+            result = try await generator.generate(request, upload: object.body)
         } catch let error as WorkerError {
             throw Problem.from(error)
         }

@@ -53,7 +53,7 @@ public final class UploadBody: Sendable {
     /// (a received buffer can be larger than its bytes), or the joined array.
     var retainedBytes: Int {
         guard unjoinedFragments != nil else { return count }
-        return fragments.reduce(0) { $0 + max($1.storageCapacity, $1.readableBytes) }
+        return fragments.reduce(0) { $0 + $1.storageCapacity }
     }
 
     /// Calls `body` with each run of contiguous bytes in `range`, in order.

@@ -41,6 +41,19 @@ struct LoaderAPITests {
                     #expect(Data(response.body.readableBytesView) == expected.header)
                 }
             }
+            // A realistic object arrives in many fragments and reaches its job as they are.
+            let large = try Fixtures.bytes("rt_execsnoop")
+            let largeExpected = try TestServer.cliOutputs("rt_execsnoop", flags: ["--cpus", "8"])
+            try await client.execute(uri: "/v1/loaders?filename=rt_execsnoop.bpf.o&cpus=8", method: .post,
+                                     headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: large)) { response in
+                #expect(response.status == .ok)
+                let json = TestServer.json(response.body)
+                #expect(Data(base64Encoded: json["insns"] as? String ?? "") == largeExpected.insns)
+                #expect(Data(base64Encoded: json["data"] as? String ?? "") == largeExpected.data)
+                #expect((json["header"] as? String).map { Data($0.utf8) } == largeExpected.header)
+                let object = (json["manifest"] as? [String: Any])?["object"] as? [String: Any]
+                #expect(object?["sha256"] as? String == SHA256.hex(large))
+            }
         }
     }
 
