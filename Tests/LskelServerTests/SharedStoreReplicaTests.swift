@@ -117,6 +117,14 @@ struct SharedStoreReplicaTests {
                 }
             }
         }
+        // A COMMIT the server had received before the kill still completes: count the rows only
+        // once every connection of the killed replica is gone, so none lands after the count.
+        try await PostgresStoreTests.waitFor("the killed replica's connections to close") {
+            try await server.query("""
+                SELECT count(*) FROM pg_stat_activity
+                WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+                """) == "0"
+        }
         let rows = Int(try await server.query("SELECT count(*) FROM lskel_loaders")) ?? -1
         #expect(rows >= 1 && rows < work.count, "rows after the kill: \(rows)")
 
