@@ -129,7 +129,7 @@ let package = Package(
         // (one framed request on stdin, one answer on stdout).
         .executableTarget(
             name: "lskel-worker",
-            dependencies: ["LskelEngine", "CLskelSandbox"],
+            dependencies: ["LskelEngine", "BPFObject", "CLskelSandbox"],
             path: "Sources/lskel-worker",
             exclude: ["warm.bpf.c"],
             linkerSettings: [
@@ -176,7 +176,7 @@ let package = Package(
         // The generation `lskel gen` runs, shared by `lskel` and `lskel-tool`: no Foundation, no argument parser.
         .target(
             name: "LskelGen",
-            dependencies: ["LskelEngine", "LskelModel", "CLskelSystem"],
+            dependencies: ["LskelEngine", "LskelModel", "BPFObject", "CLskelSystem"],
             path: "Sources/LskelGen",
             swiftSettings: noStringProcessing
         ),
@@ -271,7 +271,7 @@ let package = Package(
         // depending on the target, whose static link flags would reach the test bundle.
         .testTarget(
             name: "LskelEngineTests",
-            dependencies: ["LskelEngine", "LskelGen", "LskelCoding", "LskelTestSupport"],
+            dependencies: ["LskelEngine", "BPFObject", "LskelGen", "LskelCoding", "LskelTestSupport"],
             path: "Tests/LskelEngineTests"
         ),
     ]

@@ -29,7 +29,15 @@ public struct BTF: Sendable {
 
     /// Parses a `.BTF` section image.
     public init(bytes: [UInt8], byteOrder: ByteOrder = .little) throws(ObjectReadError) {
-        var r = ByteReader(bytes, byteOrder: byteOrder, what: ".BTF header")
+        try self.init(section: ByteReader(bytes), byteOrder: byteOrder)
+    }
+
+    /// Parses the `.BTF` section image `section` windows, in place: the types'
+    /// strings are read from the same bytes, never a copy of the section.
+    public init(section: ByteReader, byteOrder: ByteOrder = .little) throws(ObjectReadError) {
+        var r = section
+        r.byteOrder = byteOrder
+        r.what = ".BTF header"
         try r.check(0, 24)
         var m = try r.u16(at: 0)
         if m != BTF.magic {

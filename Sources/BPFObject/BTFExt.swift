@@ -123,7 +123,14 @@ public struct BTFExt: Sendable {
     /// Parses a `.BTF.ext` image; section names and access strings are looked
     /// up in `btf`.
     public init(bytes: [UInt8], btf: BTF) throws(ObjectReadError) {
-        let r = ByteReader(bytes, byteOrder: btf.byteOrder, what: ".BTF.ext header")
+        try self.init(section: ByteReader(bytes), btf: btf)
+    }
+
+    /// Parses the `.BTF.ext` image `section` windows, in place.
+    public init(section: ByteReader, btf: BTF) throws(ObjectReadError) {
+        var r = section
+        r.byteOrder = btf.byteOrder
+        r.what = ".BTF.ext header"
         try r.check(0, 8)
         let magic = try r.u16(at: 0)
         guard magic == BTF.magic else { throw .badBTFExt(section: nil, reason: "bad magic 0x\(String(magic, radix: 16))") }

@@ -4,14 +4,14 @@ public enum ByteOrder: Sendable, Equatable {
     case big
 }
 
-/// A bounds-checked reader over a window of a byte array.
+/// A bounds-checked reader over a window of an object's bytes.
 ///
 /// Offsets passed to the read methods are relative to the start of the
 /// window; errors report them that way too, together with `what`, the name
 /// of the thing being read. No read ever traps.
 public struct ByteReader: Sendable {
-    /// The underlying bytes (shared, copy-on-write).
-    public let bytes: [UInt8]
+    /// The underlying bytes (shared, never copied).
+    public let storage: ObjectBytes
     /// Absolute index of the first byte of the window.
     public let base: Int
     /// Number of bytes in the window.
@@ -21,17 +21,22 @@ public struct ByteReader: Sendable {
     /// Name of the data being read, for error messages.
     public var what: String
 
-    /// A reader over all of `bytes`.
-    public init(_ bytes: [UInt8], byteOrder: ByteOrder = .little, what: String = "data") {
-        self.bytes = bytes
+    /// A reader over all of `storage`.
+    public init(_ storage: ObjectBytes, byteOrder: ByteOrder = .little, what: String = "data") {
+        self.storage = storage
         self.base = 0
-        self.count = bytes.count
+        self.count = storage.count
         self.byteOrder = byteOrder
         self.what = what
     }
 
-    private init(bytes: [UInt8], base: Int, count: Int, byteOrder: ByteOrder, what: String) {
-        self.bytes = bytes
+    /// A reader over a copy of `bytes`.
+    public init(_ bytes: [UInt8], byteOrder: ByteOrder = .little, what: String = "data") {
+        self.init(ObjectBytes(bytes), byteOrder: byteOrder, what: what)
+    }
+
+    private init(storage: ObjectBytes, base: Int, count: Int, byteOrder: ByteOrder, what: String) {
+        self.storage = storage
         self.base = base
         self.count = count
         self.byteOrder = byteOrder
@@ -50,13 +55,13 @@ public struct ByteReader: Sendable {
         do { try check(offset, length) } catch {
             throw .truncated(what: what, offset: offset, needed: length, available: max(0, count - max(0, offset)))
         }
-        return ByteReader(bytes: bytes, base: base + offset, count: length, byteOrder: byteOrder, what: what)
+        return ByteReader(storage: storage, base: base + offset, count: length, byteOrder: byteOrder, what: what)
     }
 
     /// The byte at `offset`.
     public func u8(at offset: Int) throws(ObjectReadError) -> UInt8 {
         try check(offset, 1)
-        return bytes[base + offset]
+        return storage.buffer[base + offset]
     }
 
     /// The 16-bit value at `offset`.
@@ -91,31 +96,34 @@ public struct ByteReader: Sendable {
         case .little:
             var i = size - 1
             while i >= 0 {
-                value = (value << 8) | UInt64(bytes[start + i])
+                value = (value << 8) | UInt64(storage.buffer[start + i])
                 i -= 1
             }
         case .big:
             for i in 0..<size {
-                value = (value << 8) | UInt64(bytes[start + i])
+                value = (value << 8) | UInt64(storage.buffer[start + i])
             }
         }
         return value
     }
 
     /// `length` raw bytes at `offset`.
-    public func raw(at offset: Int, length: Int) throws(ObjectReadError) -> ArraySlice<UInt8> {
+    public func raw(at offset: Int, length: Int) throws(ObjectReadError) -> [UInt8] {
         try check(offset, length)
-        return bytes[(base + offset)..<(base + offset + length)]
+        return storage.array((base + offset)..<(base + offset + length))
     }
 
-    /// All bytes of the window.
-    public var all: ArraySlice<UInt8> { bytes[base..<(base + count)] }
+    /// All bytes of the window (a copy).
+    public var all: [UInt8] { storage.array(base..<(base + count)) }
+
+    /// All bytes of the window, in place.
+    public var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: storage.buffer[base..<(base + count)]) }
 
     /// The NUL-terminated string at `offset`; `nil` if `offset` is outside the
     /// window or no NUL follows it. Invalid UTF-8 is repaired.
     public func cString(at offset: Int) -> String? {
         guard let end = cStringEnd(at: offset) else { return nil }
-        return String(decoding: bytes[(base + offset)..<end], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: storage.buffer[(base + offset)..<end]), as: UTF8.self)
     }
 
     /// Whether ``cString(at:)`` finds a string at `offset`, without making it.
@@ -126,12 +134,11 @@ public struct ByteReader: Sendable {
     /// The absolute index of the NUL that ends the string at `offset`.
     private func cStringEnd(at offset: Int) -> Int? {
         guard offset >= 0, offset < count else { return nil }
-        return bytes.withUnsafeBufferPointer { buffer -> Int? in
-            // A window lies inside its bytes; the min keeps the scan there regardless.
-            let limit = min(base + count, buffer.count)
-            var end = base + offset
-            while end < limit, buffer[end] != 0 { end += 1 }
-            return end < limit ? end : nil
-        }
+        let buffer = storage.buffer
+        // A window lies inside its bytes; the min keeps the scan there regardless.
+        let limit = min(base + count, buffer.count)
+        var end = base + offset
+        while end < limit, buffer[end] != 0 { end += 1 }
+        return end < limit ? end : nil
     }
 }

@@ -80,7 +80,7 @@ public struct ELFFile: Sendable {
     public static let maxSections = 65_536
 
     /// The whole file.
-    public let bytes: [UInt8]
+    public let storage: ObjectBytes
     /// Byte order from `EI_DATA`.
     public let byteOrder: ByteOrder
     /// `e_type` (1 = ET_REL).
@@ -96,9 +96,14 @@ public struct ELFFile: Sendable {
     /// Relocation sections, one per `.rel`/`.rela` section, in section order.
     public let relocationSections: [ELFRelocationSection]
 
-    /// Parses and validates `bytes` as an ELF64 BPF object.
+    /// Parses and validates a copy of `bytes` as an ELF64 BPF object.
     public init(bytes: [UInt8]) throws(ObjectReadError) {
-        self.bytes = bytes
+        try self.init(object: ObjectBytes(bytes))
+    }
+
+    /// Parses and validates `object` as an ELF64 BPF object, in place.
+    public init(object bytes: ObjectBytes) throws(ObjectReadError) {
+        self.storage = bytes
         var r = ByteReader(bytes, what: "ELF header")
         try r.check(0, 16)
         guard try r.u8(at: 0) == 0x7f, try r.u8(at: 1) == 0x45, try r.u8(at: 2) == 0x4c, try r.u8(at: 3) == 0x46 else {
@@ -269,8 +274,8 @@ public struct ELFFile: Sendable {
         relocationSections = rels
     }
 
-    private static func reader(_ bytes: [UInt8], _ s: ELFSection, _ order: ByteOrder) throws(ObjectReadError) -> ByteReader {
-        if s.type == ELF.SHT_NOBITS { return ByteReader([], byteOrder: order, what: s.name) }
+    private static func reader(_ bytes: ObjectBytes, _ s: ELFSection, _ order: ByteOrder) throws(ObjectReadError) -> ByteReader {
+        if s.type == ELF.SHT_NOBITS { return ByteReader(ObjectBytes.empty, byteOrder: order, what: s.name) }
         // Ranges were validated against the file size in init.
         return try ByteReader(bytes, byteOrder: order, what: s.name)
             .window(at: Int(clamping: s.offset), length: Int(clamping: s.size), what: s.name)
@@ -283,7 +288,7 @@ public struct ELFFile: Sendable {
 
     /// A reader over the file contents of `section` (empty for SHT_NOBITS).
     public func reader(for section: ELFSection) throws(ObjectReadError) -> ByteReader {
-        try Self.reader(bytes, section, byteOrder)
+        try Self.reader(storage, section, byteOrder)
     }
 
     /// The file contents of `section` (empty for SHT_NOBITS).

@@ -101,15 +101,20 @@ public struct ObjectSummary: Sendable {
 
     /// Reads and validates a whole object.
     public init(bytes: [UInt8]) throws(ObjectReadError) {
-        let elf = try ELFFile(bytes: bytes)
+        try self.init(object: ObjectBytes(bytes))
+    }
+
+    /// Reads and validates a whole object, in place.
+    public init(object: ObjectBytes) throws(ObjectReadError) {
+        let elf = try ELFFile(object: object)
         self.elf = elf
         var btf: BTF? = nil
         if let s = elf.section(named: ".BTF") {
-            btf = try BTF(bytes: try elf.data(of: s), byteOrder: elf.byteOrder)
+            btf = try BTF(section: try elf.reader(for: s), byteOrder: elf.byteOrder)
         }
         self.btf = btf
         if let s = elf.section(named: ".BTF.ext"), let btf {
-            btfExt = try BTFExt(bytes: try elf.data(of: s), btf: btf)
+            btfExt = try BTFExt(section: try elf.reader(for: s), btf: btf)
         } else {
             btfExt = nil
         }

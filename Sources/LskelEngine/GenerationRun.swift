@@ -5,7 +5,7 @@ import Glibc
 
 /// One generation: owns every C allocation it hands to libbpf.
 final class GenerationRun {
-    let object: [UInt8]
+    let object: ObjectBytes
     /// Our reader's parse of `object`, if the caller has it.
     let elf: ELFFile?
     let name: String
@@ -15,7 +15,7 @@ final class GenerationRun {
     let target = UnsafeMutablePointer<lskel_target>.allocate(capacity: 1)
     var consumed: Set<String> = []
 
-    init(object: [UInt8], name: String, profile: TargetProfile, elf: ELFFile? = nil) {
+    init(object: ObjectBytes, name: String, profile: TargetProfile, elf: ELFFile? = nil) {
         self.object = object
         self.elf = elf
         self.name = name
@@ -89,7 +89,7 @@ final class GenerationRun {
         }
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: opened.count, alignment: 8)
         defer { copy.deallocate() }
-        copy.copyBytes(from: opened)
+        copy.copyMemory(from: UnsafeRawBufferPointer(opened.buffer))
         return try load(image: UnsafeRawBufferPointer(copy))
     }
 

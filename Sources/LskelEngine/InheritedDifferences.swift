@@ -26,9 +26,11 @@ enum InheritedDifferences {
     ///   made it one in "selftests/bpf: Workaround for llvm nop-4 bug"), and an
     ///   object whose code refers to it fails in bpftool, so it is refused here.
     /// `elf` is the reader's parse of `object` when the caller has one.
-    static func prepare(_ object: [UInt8], elf parsed: ELFFile? = nil) throws -> [UInt8] {
-        guard let elf = parsed ?? (try? ELFFile(bytes: object)) else { return object }  // libbpf names what is wrong
-        var bytes = object
+    /// The object itself when nothing is to be rewritten (almost always), else a rewritten copy.
+    static func prepare(_ object: ObjectBytes, elf parsed: ELFFile? = nil) throws -> ObjectBytes {
+        guard let elf = parsed ?? (try? ELFFile(object: object)) else { return object }  // libbpf names what is wrong
+        guard rewrites(elf) else { return object }
+        var bytes = Array(object)
         let symtab = elf.sections.first { $0.type == ELF.SHT_SYMTAB }
         for symbol in elf.symbols where symbol.sectionIndex != 0 && symbol.sectionIndex < 0xff00 {
             guard let symtab, Int(symbol.sectionIndex) < elf.sections.count else { continue }
@@ -44,7 +46,21 @@ enum InheritedDifferences {
             }
         }
         try skipNamedBSSSections(elf, &bytes)
-        return bytes
+        return ObjectBytes(bytes)
+    }
+
+    /// Whether ``prepare(_:elf:)`` changes anything in the object: a hidden or
+    /// internal global variable, a weak function in `.text`, a `.bss.NAME` section.
+    private static func rewrites(_ elf: ELFFile) -> Bool {
+        let symbolRewritten = elf.symbols.contains { symbol in
+            guard symbol.sectionIndex != 0, symbol.sectionIndex < 0xff00, Int(symbol.sectionIndex) < elf.sections.count else { return false }
+            let global = symbol.binding == ELF.STB_GLOBAL || symbol.binding == ELF.STB_WEAK
+            return (symbol.type == ELF.STT_OBJECT && global
+                    && (symbol.visibility == ELF.STV_HIDDEN || symbol.visibility == ELF.STV_INTERNAL))
+                || (symbol.type == ELF.STT_FUNC && symbol.binding == ELF.STB_WEAK
+                    && elf.sections[Int(symbol.sectionIndex)].name == ".text")
+        }
+        return symbolRewritten || elf.sections.contains { $0.type == ELF.SHT_NOBITS && $0.name.hasPrefix(".bss.") }
     }
 
     /// Turns each `.bss.NAME` (NOBITS) section into an empty PROGBITS one of

@@ -24,6 +24,13 @@ public enum LoaderGenerator {
     /// ``ObjectSummary``'s), so that they are not parsed again.
     public static func generate(object: [UInt8], name: String, profile: TargetProfile,
                                 elf: ELFFile? = nil) throws -> GeneratedLoader {
+        try generate(object: ObjectBytes(object), name: name, profile: profile, elf: elf)
+    }
+
+    /// Generates the loader for `object`, read in place (a mapped file, a
+    /// request's buffer): libbpf is handed these bytes themselves.
+    public static func generate(object: ObjectBytes, name: String, profile: TargetProfile,
+                                elf: ELFFile? = nil) throws -> GeneratedLoader {
         let name = try SkeletonName.validated(name)
         try profile.validate()
         guard object.count >= 4, object[0] == 0x7f, object[1] == 0x45, object[2] == 0x4c, object[3] == 0x46 else {
@@ -39,6 +46,7 @@ public enum LoaderGenerator {
     /// sees it.
     public static func generateWithManifest(object: [UInt8], objectName: String, name: String,
                                             profile: TargetProfile) throws -> (loader: GeneratedLoader, manifest: Manifest) {
+        let object = ObjectBytes(object)
         let summary = try ObjectReader.summary(object)
         let loader = try generate(object: object, name: name, profile: profile, elf: summary.elf)
         let manifest = try ManifestBuilder.build(objectName: objectName, object: object, loader: loader,

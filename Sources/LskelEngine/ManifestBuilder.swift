@@ -34,6 +34,14 @@ public enum ManifestBuilder {
     public static func build(objectName: String, object: [UInt8], loader: GeneratedLoader, profile: TargetProfile,
                              summary: ObjectSummary? = nil, objectDigest: String? = nil,
                              kconfigDigest: String? = nil) throws -> Manifest {
+        try build(objectName: objectName, object: ObjectBytes(object), loader: loader, profile: profile,
+                  summary: summary, objectDigest: objectDigest, kconfigDigest: kconfigDigest)
+    }
+
+    /// Builds the manifest of `object`, read in place.
+    public static func build(objectName: String, object: ObjectBytes, loader: GeneratedLoader, profile: TargetProfile,
+                             summary: ObjectSummary? = nil, objectDigest: String? = nil,
+                             kconfigDigest: String? = nil) throws -> Manifest {
         let summary = try summary ?? ObjectReader.summary(object)
         let kconfigMapIndex = loader.maps.firstIndex { $0.isInternal && $0.ident == "kconfig" }
         let kconfigValues = kconfigValueTexts(loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex)
@@ -191,8 +199,13 @@ public enum ManifestBuilder {
 /// Reading objects with our reader, with its errors as generation errors.
 public enum ObjectReader {
     public static func summary(_ object: [UInt8]) throws -> ObjectSummary {
+        try summary(ObjectBytes(object))
+    }
+
+    /// Our reader's summary of `object`, read in place.
+    public static func summary(_ object: ObjectBytes) throws -> ObjectSummary {
         do {
-            return try ObjectSummary(bytes: object)
+            return try ObjectSummary(object: object)
         } catch {
             throw GenerationError(.invalidObject, "the object is malformed: \(error)")
         }

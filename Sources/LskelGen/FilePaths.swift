@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLskelSystem
+import BPFObject
 
 /// The few path and file operations `lskel gen` needs, without Foundation
 /// (its start-up is most of a small object's run).
@@ -40,6 +41,24 @@ enum FilePaths {
     static func isReadableFile(_ path: String) -> Bool {
         var info = stat()
         return access(path, R_OK) == 0 && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// The object file at `path`, mapped where it lies (as bpftool's libelf maps
+    /// it): a regular file's pages are the page cache's, never copied into fresh
+    /// heap pages. Anything else (a pipe, an empty size) is read. Nil when it
+    /// cannot be opened or read. Like bpftool, a run whose input file is
+    /// truncated under it while it reads ends with SIGBUS.
+    static func object(_ path: String) -> ObjectBytes? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        if (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0,
+           let mapped = ObjectBytes.mapping(descriptor: descriptor, size: Int(info.st_size)) {
+            return mapped
+        }
+        return contents(path).map { ObjectBytes($0) }
     }
 
     /// The whole file, or nil when it cannot be opened or read. Read into an array

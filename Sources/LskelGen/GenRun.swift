@@ -67,7 +67,7 @@ public enum GenRun {
         }
         var rejected = false
         for path in settings.objects {
-            guard let bytes = FilePaths.contents(path) else { throw UsageFailure(message: "cannot read \(path)") }
+            guard let bytes = FilePaths.object(path) else { throw UsageFailure(message: "cannot read \(path)") }
             // A small object is hashed here: a thread costs more than its digest.
             let objectDigest = bytes.count >= Self.backgroundDigestBytes ? Background { SHA256.hex(bytes) } : nil
             do {

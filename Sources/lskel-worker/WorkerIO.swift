@@ -1,4 +1,5 @@
 import Glibc
+import BPFObject
 import LskelEngine
 
 /// The worker's own I/O: whole writes, the request read under its limit, progress
@@ -35,13 +36,15 @@ func fail(_ message: String, status: WorkerExit) -> Never {
 /// Reads stdin to its end, up to `limit` bytes. Once the frame's lengths are
 /// in, the rest is read in place into a buffer of the frame's size, so a large
 /// object is neither grown chunk by chunk nor copied again.
-func readRequest(limit: Int) -> [UInt8] {
+/// A large request lands in memory it allocates and hands over, for the
+/// reader and libbpf to read in place.
+func readRequest(limit: Int) -> ObjectBytes {
     var head: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     var total: Int? = nil
     while total == nil {
         let count = readSome(into: &chunk)
-        if count == 0 { return head }
+        if count == 0 { return ObjectBytes(head) }
         guard head.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
         head.append(contentsOf: chunk[0..<count])
         total = head.withUnsafeBufferPointer { WorkerFrame.totalLength($0, maxBytes: limit) }
@@ -51,24 +54,25 @@ func readRequest(limit: Int) -> [UInt8] {
         // Whole (or not a frame): read any rest as it comes.
         while true {
             let count = readSome(into: &chunk)
-            if count == 0 { return head }
+            if count == 0 { return ObjectBytes(head) }
             guard head.count + count <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
             head.append(contentsOf: chunk[0..<count])
         }
     }
-    let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
-        _ = buffer.initialize(from: head)
-        initialized = head.count
-        while initialized < total {
-            let count = read(0, buffer.baseAddress! + initialized, total - initialized)
-            if count < 0 {
-                if errno == EINTR { continue }
-                fail("reading the request failed: errno \(errno)", status: .readFailed)
-            }
-            if count == 0 { break }
-            initialized += count
+    let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
+    guard let base = memory.baseAddress else { fail("cannot allocate \(total) bytes", status: .readFailed) }
+    head.withUnsafeBytes { memory.copyMemory(from: $0) }
+    var initialized = head.count
+    while initialized < total {
+        let count = read(0, base + initialized, total - initialized)
+        if count < 0 {
+            if errno == EINTR { continue }
+            fail("reading the request failed: errno \(errno)", status: .readFailed)
         }
+        if count == 0 { break }
+        initialized += count
     }
+    let bytes = ObjectBytes(adopting: memory, range: 0..<initialized)
     // Anything after the frame is read and left, within the limit, as before.
     var extra = bytes.count
     while true {

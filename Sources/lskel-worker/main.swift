@@ -1,6 +1,7 @@
 import CLskelSandbox
 import FoundationEssentials
 import Glibc
+import BPFObject
 import LskelEngine
 
 /// lskel-worker: locks itself down, says it is ready, reads one request on
@@ -103,16 +104,15 @@ if options.forkServer {
 }
 
 phase("reading the request")
-// The object is the frame's last part: it is cut out of the frame in place, not copied.
-var object = readRequest(limit: options.maxRequestBytes)
-guard let frame = try? WorkerFrame.partRanges(object, maxBytes: options.maxRequestBytes),
+// The object is the frame's last part, read where it lies in the frame: not copied.
+let requestFrame = readRequest(limit: options.maxRequestBytes)
+guard let frame = try? WorkerFrame.partRanges(requestFrame.buffer, maxBytes: options.maxRequestBytes),
       frame.type == WorkerFrame.request, frame.parts.count == 2,
-      let request = try? decoder.decode(WorkerRequest.self, from: Data(object[frame.parts[0]]))
+      let request = try? decoder.decode(WorkerRequest.self, from: Data(requestFrame.buffer[frame.parts[0]]))
 else {
     fail("malformed request frame", status: .badRequest)
 }
-object.removeSubrange(frame.parts[1].upperBound...)
-object.removeSubrange(..<frame.parts[1].lowerBound)
+let object = ObjectBytes(requestFrame, range: frame.parts[1])
 
 /// The answer frame (the parts of ``WorkerAnswer/frame(insns:data:json:)``), written part by part.
 /// `manifest` is the manifest's JSON when the answer has a loader (its own
