@@ -113,14 +113,13 @@ public enum GenRun {
             }
         }
         for file in files {
-            let bytes: [UInt8]
+            let path = file.name(stem: stem)
             switch file {
-            case .header: bytes = Array(header.utf8)
-            case .insns: bytes = insns
-            case .data: bytes = loader.data
-            case .manifest: bytes = try ManifestJSON.encode(manifest)
+            case .header: try OutputFile.write(header, to: path)
+            case .insns: try OutputFile.write(insns, to: path)
+            case .data: try OutputFile.write(loader.data, to: path)
+            case .manifest: try OutputFile.write(try ManifestJSON.encode(manifest), to: path)
             }
-            try OutputFile.write(bytes, to: file.name(stem: stem))
         }
     }
 

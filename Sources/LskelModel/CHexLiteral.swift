@@ -11,8 +11,18 @@ public enum CHexLiteral {
     /// backslash-newline per 19 of them), each byte's escape stored as one
     /// 32-bit word from a table; then cut to what was written.
     public static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(contentsOf: literal(bytes))
+    }
+
+    /// The literal's characters, without the quotes.
+    public static func literal(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        bytes.withContiguousStorageIfAvailable { literal($0) } ?? literal(Array(bytes))
+    }
+
+    /// The literal's characters, without the quotes, in one array of their own.
+    public static func literal(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         let capacity = bytes.count * 4 + (bytes.count / 19 + 1) * 2
-        let literal = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }
             let output = UnsafeMutableRawPointer(base)
             var at = 0
@@ -33,7 +43,6 @@ public enum CHexLiteral {
             }
             initialized = at
         }
-        out.append(contentsOf: literal)
     }
 
     /// `\xNN` for each byte value, `\0` (and two bytes to be overwritten) for zero,

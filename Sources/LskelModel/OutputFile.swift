@@ -18,23 +18,31 @@ public enum OutputFile {
         public var description: String { "cannot write \(path): \(reason)" }
     }
 
+    /// Writes `text`'s UTF-8 where the string keeps it (no copy into an array).
+    public static func write(_ text: String, to path: String) throws {
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0), to: path) }
+    }
+
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try bytes.withUnsafeBytes { try write($0, to: path) }
+    }
+
+    public static func write(_ buffer: UnsafeRawBufferPointer, to path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
         var failure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += count
+        var offset = 0
+        while offset < buffer.count, let base = buffer.baseAddress {
+            let count = Glibc.write(descriptor, base + offset, buffer.count - offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
             }
+            offset += count
         }
-        if failure == 0 && ftruncate(descriptor, off_t(bytes.count)) != 0 { failure = errno }
+        if failure == 0 && ftruncate(descriptor, off_t(buffer.count)) != 0 { failure = errno }
         if close(descriptor) != 0 && failure == 0 { failure = errno }
         if failure != 0 { throw WriteError(path: path, reason: String(cString: strerror(failure))) }
     }
