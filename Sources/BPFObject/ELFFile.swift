@@ -293,7 +293,7 @@ public struct ELFFile: Sendable {
 
     /// The file contents of `section` (empty for SHT_NOBITS).
     public func data(of section: ELFSection) throws(ObjectReadError) -> [UInt8] {
-        Array(try reader(for: section).all)
+        try reader(for: section).all
     }
 
     /// Whether libbpf reads the kernel config for this object: only an extern

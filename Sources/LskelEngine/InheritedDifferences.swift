@@ -29,38 +29,44 @@ enum InheritedDifferences {
     /// The object itself when nothing is to be rewritten (almost always), else a rewritten copy.
     static func prepare(_ object: ObjectBytes, elf parsed: ELFFile? = nil) throws -> ObjectBytes {
         guard let elf = parsed ?? (try? ELFFile(object: object)) else { return object }  // libbpf names what is wrong
-        guard rewrites(elf) else { return object }
+        let edits = symbolEdits(elf)
+        guard !edits.isEmpty || elf.sections.contains(where: isNamedBSS) else { return object }
         var bytes = Array(object)
-        let symtab = elf.sections.first { $0.type == ELF.SHT_SYMTAB }
-        for symbol in elf.symbols where symbol.sectionIndex != 0 && symbol.sectionIndex < 0xff00 {
-            guard let symtab, Int(symbol.sectionIndex) < elf.sections.count else { continue }
-            let entry = Int(symtab.offset) + symbol.index * ELF.symbolSize
-            let global = symbol.binding == ELF.STB_GLOBAL || symbol.binding == ELF.STB_WEAK
-            if symbol.type == ELF.STT_OBJECT, global, symbol.visibility == ELF.STV_HIDDEN
-                || symbol.visibility == ELF.STV_INTERNAL {
-                bytes[entry + ELF.symbolOtherOffset] &= ~ELF.visibilityMask
-            }
-            if symbol.type == ELF.STT_FUNC, symbol.binding == ELF.STB_WEAK,
-               elf.sections[Int(symbol.sectionIndex)].name == ".text" {
-                bytes[entry + ELF.symbolInfoOffset] = ELF.STB_GLOBAL << 4 | symbol.type
-            }
-        }
+        for edit in edits { bytes[edit.offset] = edit.apply(bytes[edit.offset]) }
         try skipNamedBSSSections(elf, &bytes)
         return ObjectBytes(bytes)
     }
 
-    /// Whether ``prepare(_:elf:)`` changes anything in the object: a hidden or
-    /// internal global variable, a weak function in `.text`, a `.bss.NAME` section.
-    private static func rewrites(_ elf: ELFFile) -> Bool {
-        let symbolRewritten = elf.symbols.contains { symbol in
-            guard symbol.sectionIndex != 0, symbol.sectionIndex < 0xff00, Int(symbol.sectionIndex) < elf.sections.count else { return false }
+    /// One byte of a symbol table entry to rewrite: its offset in the file and the new value.
+    private struct SymbolEdit {
+        var offset: Int
+        var apply: (UInt8) -> UInt8
+    }
+
+    /// The symbol table bytes to rewrite: the visibility of each hidden or
+    /// internal global variable, the binding of each weak function in `.text`.
+    private static func symbolEdits(_ elf: ELFFile) -> [SymbolEdit] {
+        guard let symtab = elf.sections.first(where: { $0.type == ELF.SHT_SYMTAB }) else { return [] }
+        var edits: [SymbolEdit] = []
+        for symbol in elf.symbols where symbol.sectionIndex != 0 && symbol.sectionIndex < 0xff00 {
+            guard Int(symbol.sectionIndex) < elf.sections.count else { continue }
+            let entry = Int(symtab.offset) + symbol.index * ELF.symbolSize
             let global = symbol.binding == ELF.STB_GLOBAL || symbol.binding == ELF.STB_WEAK
-            return (symbol.type == ELF.STT_OBJECT && global
-                    && (symbol.visibility == ELF.STV_HIDDEN || symbol.visibility == ELF.STV_INTERNAL))
-                || (symbol.type == ELF.STT_FUNC && symbol.binding == ELF.STB_WEAK
-                    && elf.sections[Int(symbol.sectionIndex)].name == ".text")
+            if symbol.type == ELF.STT_OBJECT, global, symbol.visibility == ELF.STV_HIDDEN
+                || symbol.visibility == ELF.STV_INTERNAL {
+                edits.append(SymbolEdit(offset: entry + ELF.symbolOtherOffset) { $0 & ~ELF.visibilityMask })
+            }
+            if symbol.type == ELF.STT_FUNC, symbol.binding == ELF.STB_WEAK,
+               elf.sections[Int(symbol.sectionIndex)].name == ".text" {
+                let info = ELF.STB_GLOBAL << 4 | symbol.type
+                edits.append(SymbolEdit(offset: entry + ELF.symbolInfoOffset) { _ in info })
+            }
         }
-        return symbolRewritten || elf.sections.contains { $0.type == ELF.SHT_NOBITS && $0.name.hasPrefix(".bss.") }
+        return edits
+    }
+
+    private static func isNamedBSS(_ section: ELFSection) -> Bool {
+        section.type == ELF.SHT_NOBITS && section.name.hasPrefix(".bss.")
     }
 
     /// Turns each `.bss.NAME` (NOBITS) section into an empty PROGBITS one of
@@ -70,7 +76,7 @@ enum InheritedDifferences {
     static let maxZeroFill = 64 << 20
 
     private static func skipNamedBSSSections(_ elf: ELFFile, _ bytes: inout [UInt8]) throws {
-        let named = elf.sections.filter { $0.type == ELF.SHT_NOBITS && $0.name.hasPrefix(".bss.") }
+        let named = elf.sections.filter(isNamedBSS)
         guard !named.isEmpty else { return }
         let indices = Set(named.map(\.index))
         for relocations in elf.relocationSections {
