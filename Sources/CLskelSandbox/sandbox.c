@@ -169,6 +169,11 @@ static const int job_syscalls[] = {
 	/* glibc's qsort asks for the physical memory size (sysconf(_SC_PHYS_PAGES))
 	 * the first time it sorts more than a little: machine-wide and read-only. */
 	SCMP_SYS(sysinfo),
+	/* The kernel's way back into an allowed call a stop signal interrupted
+	 * (poll, futex and nanosleep with a timeout): it resumes only that call.
+	 * Without it, SIGSTOP and SIGCONT (a debugger, job control, a frozen
+	 * container) killed the fork server waiting in poll, and its jobs with it. */
+	SCMP_SYS(restart_syscall),
 };
 
 /* The fcntl commands the pipeline uses. Left out on purpose: F_SETOWN,

@@ -12,6 +12,7 @@ enum SyscallNames {
         72: "fcntl", 99: "sysinfo", 141: "setpriority", 160: "setrlimit", 200: "tkill", 203: "sched_setaffinity",
         204: "sched_getaffinity", 234: "tgkill", 251: "ioprio_set", 302: "prlimit64", 424: "pidfd_send_signal",
         434: "pidfd_open", 438: "pidfd_getfd", 16: "ioctl", 46: "sendmsg", 47: "recvmsg", 61: "wait4",
+        219: "restart_syscall",
     ]
 
     static func name(_ number: Int) -> String {

@@ -234,6 +234,35 @@ struct WorkerPoolTests {
         await pool.shutdown()
     }
 
+    @Test("a fork server and its waiting jobs stopped and continued (job control, a debugger, a frozen container) go on serving")
+    func stoppedAndContinued() async throws {
+        let pool = WorkerPool(configuration: Self.configuration { $0.warmWorkers = 2 })
+        try await pool.start()
+        let bytes = try Fixtures.bytes("maps")
+        _ = try await pool.generate(Self.request("maps"), object: bytes)
+        let relay = try #require(await pool.serverPID)
+        // The relay, the fork server waiting in poll and the warm jobs waiting in read.
+        var tree = Self.processTree(relay)
+        for _ in 0..<100 where tree.count < 2 + pool.configuration.warmWorkers {
+            try await Task.sleep(for: .milliseconds(10))
+            tree = Self.processTree(relay)
+        }
+        #expect(tree.count == 2 + pool.configuration.warmWorkers, "\(tree)")
+        for pid in tree { kill(pid, SIGSTOP) }
+        try await Task.sleep(for: .milliseconds(100))
+        for pid in tree { kill(pid, SIGCONT) }
+        // A process killed for the call that resumes an interrupted one is gone by now.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(Self.processTree(relay) == tree, "after SIGSTOP and SIGCONT: \(Self.processTree(relay)), before: \(tree)")
+        for index in 0..<3 {
+            let result = try await pool.generate(Self.request("maps", name: "after_\(index)"), object: bytes)
+            #expect(result.headerText?.contains("struct after_\(index) {") == true)
+        }
+        let stats = await pool.stats
+        #expect(await pool.serverPID == relay && stats.forkServerStarts == 1 && stats.forbiddenSyscalls == 0, "\(stats)")
+        await pool.shutdown()
+    }
+
     @Test("the wall-clock deadline kills a worker that is not using CPU limits up")
     func deadline() async throws {
         let pool = WorkerPool(configuration: Self.configuration {
