@@ -1,0 +1,182 @@
+import Foundation
+import LskelTestSupport
+import Testing
+
+/// The container seccomp profile (`deploy/seccomp-lskeld.json`) is an allow-list of its own,
+/// apart from the worker's: proven here by running lskeld under exactly that filter, as a
+/// container runtime installs it, on every fixture.
+@Suite("Container seccomp profile")
+struct ContainerProfileTests {
+    /// Installs the allow-list named in a file (one system call a line) with the profile's
+    /// default action (an errno), as runc does, then executes the rest of its arguments.
+    static let launcherSource = """
+    #include <errno.h>
+    #include <seccomp.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <unistd.h>
+
+    int main(int argc, char **argv)
+    {
+        char name[128];
+        scmp_filter_ctx ctx;
+        FILE *names;
+
+        if (argc < 4 || !(names = fopen(argv[1], "r")))
+            return 2;
+        ctx = seccomp_init(SCMP_ACT_ERRNO(atoi(argv[2])));
+        if (!ctx)
+            return 3;
+        while (fscanf(names, "%127s", name) == 1) {
+            int nr = seccomp_syscall_resolve_name(name);
+
+            /* A name this kernel's table lacks is left out, as runc leaves it. */
+            if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) != 0)
+                return 4;
+        }
+        fclose(names);
+        if (seccomp_load(ctx) != 0)
+            return 5;
+        execv(argv[3], argv + 3);
+        return 6;
+    }
+    """
+
+    struct Profile {
+        let allowed: [String]
+        let errno: Int
+    }
+
+    static func profile() throws -> Profile {
+        let path = Fixtures.packageRoot + "/deploy/seccomp-lskeld.json"
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        #expect(json["defaultAction"] as? String == "SCMP_ACT_ERRNO")
+        let rules = try #require(json["syscalls"] as? [[String: Any]])
+        // One unconditional allow rule: what this test installs is the whole profile.
+        #expect(rules.allSatisfy { $0["action"] as? String == "SCMP_ACT_ALLOW" && $0["args"] == nil })
+        return Profile(allowed: rules.flatMap { $0["names"] as? [String] ?? [] },
+                       errno: json["defaultErrnoRet"] as? Int ?? Int(EPERM))
+    }
+
+    /// The running lskeld's process and its descendants (the worker tree).
+    static func tree(_ root: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var parents: [Int32: Int32] = [:]
+        for pid in entries.compactMap(Int32.init) {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 2, let parent = Int32(fields[1]) { parents[pid] = parent }
+        }
+        return parents.keys.filter { pid in
+            var current: Int32? = pid
+            while let step = current, step > 1 {
+                if step == root { return true }
+                current = parents[step]
+            }
+            return false
+        }.sorted()
+    }
+
+    @Test("lskeld under the container profile: full sandbox, every fixture answered, cached, fetched by key, and it survives SIGSTOP and SIGCONT")
+    func lskeldUnderProfile() async throws {
+        guard getuid() == 0 else {
+            print("skipped: the worker's namespaces under the profile need root here (uid \(getuid()))")
+            return
+        }
+        guard let cc = Shell.which("/usr/bin/cc", "gcc", "clang-14") else {
+            print("skipped: no C compiler for the profile launcher")
+            return
+        }
+        let profile = try Self.profile()
+        let directory = NSTemporaryDirectory() + "lskel-profile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.launcherSource.write(toFile: directory + "/launcher.c", atomically: true, encoding: .utf8)
+        try profile.allowed.joined(separator: "\n").write(toFile: directory + "/allowed", atomically: true, encoding: .utf8)
+        let build = try Shell.run(cc, ["-O1", "-o", directory + "/launcher", directory + "/launcher.c", "-lseccomp"])
+        try #require(build.status == 0, "launcher: \(build.stderr)")
+
+        let port = Int.random(in: 20000...40000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: directory + "/launcher")
+        process.arguments = [directory + "/allowed", String(profile.errno), CLI.builtExecutable("lskeld"),
+                             "--port", String(port), "--data-dir", directory + "/data", "--allow-anonymous", "--log-level", "error"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        var ready: Data?
+        for _ in 0..<150 where ready == nil && process.isRunning {
+            if let (body, response) = try? await HTTP.send(base + "/readyz", method: "GET"), response.statusCode == 200 {
+                ready = body
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let readiness = try #require(ready, "lskeld under the profile did not become ready (exit \(process.isRunning ? "none" : "\(process.terminationStatus)")): \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+        let sandbox = (try JSONSerialization.jsonObject(with: readiness) as? [String: Any])?["sandbox"] as? [String: Any]
+        #expect(sandbox?["level"] as? String == "full", "\(String(decoding: readiness, as: UTF8.self))")
+
+        // Multipart, with this host's profile (the kconfig fixtures need its kernel config).
+        func post(_ fixture: String, name: String) async throws -> (Int, String, String?) {
+            let host = Fixtures.hostProfile
+            var fields = [("name", name), ("cpus", String(host.possibleCPUs)), ("page_size", String(host.pageSize))]
+            if let release = host.kernelRelease { fields.append(("kernel_release", release)) }
+            if let kconfig = host.kconfig { fields.append(("kconfig", kconfig)) }
+            var body: [UInt8] = []
+            for (field, value) in fields {
+                body += Array("--b\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n".utf8)
+            }
+            body += Array("--b\r\nContent-Disposition: form-data; name=\"object\"; filename=\"\(fixture).bpf.o\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += try Fixtures.bytes(fixture) + Array("\r\n--b--\r\n".utf8)
+            let (answer, response) = try await HTTP.send(base + "/v1/loaders?format=header", body: body, contentType: "multipart/form-data; boundary=b")
+            return (response.statusCode, String(decoding: answer, as: UTF8.self),
+                    response.value(forHTTPHeaderField: "Location").map { String($0.dropFirst("/v1/loaders/".count)) })
+        }
+        for fixture in Fixtures.supported {
+            let name = "p_\(fixture)"
+            let (status, header, key) = try await post(fixture, name: name)
+            #expect(status == 200 && header.contains("struct \(name) {"), "\(fixture): \(status) \(header.prefix(300))")
+            let (again, cachedHeader, cachedKey) = try await post(fixture, name: name)
+            #expect(again == 200 && cachedHeader == header && cachedKey == key, "\(fixture): repeated POST \(again)")
+            if let key {
+                let (byKey, response) = try await HTTP.send(base + "/v1/loaders/\(key)/header", method: "GET")
+                #expect(response.statusCode == 200 && String(decoding: byKey, as: UTF8.self) == header, "\(fixture): GET by key \(response.statusCode)")
+            } else {
+                Issue.record("\(fixture): no Location header")
+            }
+        }
+        for refusal in Fixtures.refused {
+            let (status, body, _) = try await post(refusal.fixture, name: "r_\(refusal.fixture)")
+            #expect(status == 422, "\(refusal.fixture): \(status) \(body.prefix(300))")
+        }
+
+        // Stopped and continued, as `docker pause` and a debugger do: every process of the
+        // tree resumes the calls the stop interrupted, and goes on serving.
+        let before = Self.tree(process.processIdentifier)
+        #expect(before.count >= 3, "lskeld and its worker tree: \(before)")
+        for pid in before { kill(pid, SIGSTOP) }
+        try await Task.sleep(for: .milliseconds(200))
+        for pid in before { kill(pid, SIGCONT) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(process.isRunning && Self.tree(process.processIdentifier) == before,
+                "after SIGSTOP and SIGCONT: \(Self.tree(process.processIdentifier)), before: \(before)")
+        let (status, header, _) = try await post("maps", name: "after_stop")
+        #expect(status == 200 && header.contains("struct after_stop {"), "\(status) \(header.prefix(300))")
+        let (metrics, _) = try await HTTP.send(base + "/metrics", method: "GET")
+        let text = String(decoding: metrics, as: UTF8.self)
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        func value(_ metric: String) -> Double? {
+            lines.first { $0.hasPrefix(metric + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect(value("lskeld_worker_crashes_total") == 0 && value("lskeld_fork_server_starts_total") == 1,
+                "\(lines.filter { $0.contains("worker") || $0.contains("fork") })")
+        #expect((value("lskeld_cache_hits_total") ?? 0) >= Double(Fixtures.supported.count), "\(lines.filter { $0.contains("cache") })")
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
