@@ -47,11 +47,7 @@ public enum ManifestBuilder {
         let kconfigValues = kconfigValueTexts(loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex)
         let weakSymbols = Set(summary.elf.symbols.filter { $0.binding == ELF.STB_WEAK }.map(\.name))
 
-        let programs = try loader.programs.map { program in
-            guard program.autoload else { return ProgramLayout.notLoaded(program) }
-            return try ProgramLayout(program: program, summary: summary).record(
-                loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex, kconfigValues: kconfigValues)
-        }
+        let programs = try programRecords(loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex, kconfigValues: kconfigValues)
         let externs = externRecords(loader: loader, summary: summary, kconfigValues: kconfigValues, weakSymbols: weakSymbols)
         return Manifest(
             object: Manifest.ObjectInfo(
@@ -69,7 +65,25 @@ public enum ManifestBuilder {
         )
     }
 
+    /// What building the manifest would refuse, without the manifest: each loaded program's
+    /// layout and relocations traced back to the object (``build`` refuses with the same
+    /// errors). For a run that writes no manifest, which then needs no digest either.
+    public static func check(loader: GeneratedLoader, summary: ObjectSummary) throws {
+        let kconfigMapIndex = loader.maps.firstIndex { $0.isInternal && $0.ident == "kconfig" }
+        let kconfigValues = kconfigValueTexts(loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex)
+        _ = try programRecords(loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex, kconfigValues: kconfigValues)
+    }
+
     // MARK: sections of the manifest
+
+    static func programRecords(loader: GeneratedLoader, summary: ObjectSummary, kconfigMapIndex: Int?,
+                               kconfigValues: [String: String]) throws -> [Manifest.ProgramRecord] {
+        try loader.programs.map { program in
+            guard program.autoload else { return ProgramLayout.notLoaded(program) }
+            return try ProgramLayout(program: program, summary: summary).record(
+                loader: loader, summary: summary, kconfigMapIndex: kconfigMapIndex, kconfigValues: kconfigValues)
+        }
+    }
 
     static func loaderInfo(_ loader: GeneratedLoader) -> Manifest.LoaderInfo {
         let identified = loader.maps.filter { $0.ident != nil }

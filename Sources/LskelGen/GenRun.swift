@@ -66,10 +66,12 @@ public enum GenRun {
             do { try profile.validate() } catch let error as GenerationError { throw HostConfigRefused(error: error) }
         }
         var rejected = false
+        let writesManifest = signer != nil || settings.format.files.contains(.manifest)
         for path in settings.objects {
             guard let bytes = FilePaths.object(path) else { throw UsageFailure(message: "cannot read \(path)") }
-            // A small object is hashed here: a thread costs more than its digest.
-            let objectDigest = bytes.count >= Self.backgroundDigestBytes ? Background { SHA256.hex(bytes) } : nil
+            // The object's digest is the manifest's: a run that writes none (and signs nothing)
+            // does not hash. A small object is hashed here: a thread costs more than its digest.
+            let objectDigest = writesManifest && bytes.count >= Self.backgroundDigestBytes ? Background { SHA256.hex(bytes) } : nil
             do {
                 let skeletonName = try settings.name.map(SkeletonName.validated) ?? SkeletonName.fromFileName(path)
                 // Our reader first, so that malformed input is refused before libbpf sees it.
@@ -77,10 +79,17 @@ public enum GenRun {
                 if summary.elf.readsKernelConfig { try settleHostConfig() }
                 let loader = try LoaderGenerator.generate(object: bytes, name: skeletonName, profile: profile, elf: summary.elf)
                 // The manifest needs only the config's digest: a remembered one spares the inflating.
+                // (Settled here with or without a manifest, so a refused config stops every format alike.)
                 if let remembered = pendingConfig?.rememberedDigest { kconfigDigest = remembered } else { try settleHostConfig() }
-                let manifest = try ManifestBuilder.build(
-                    objectName: FilePaths.lastComponent(path), object: bytes, loader: loader, profile: profile,
-                    summary: summary, objectDigest: objectDigest?.join(), kconfigDigest: kconfigDigest)
+                var manifest: Manifest?
+                if writesManifest {
+                    manifest = try ManifestBuilder.build(
+                        objectName: FilePaths.lastComponent(path), object: bytes, loader: loader, profile: profile,
+                        summary: summary, objectDigest: objectDigest?.join(), kconfigDigest: kconfigDigest)
+                } else {
+                    // Refused as it would be with the manifest: every format accepts the same objects.
+                    try ManifestBuilder.check(loader: loader, summary: summary)
+                }
                 try write(loader, manifest: manifest,
                           stem: FilePaths.join(settings.outDir, SkeletonName.fileStem(path)),
                           files: settings.format.files, signer: signer)
@@ -101,10 +110,11 @@ public enum GenRun {
         FilePaths.makeDirectories(settings.outDir) && settings.objects.allSatisfy(FilePaths.isReadableFile)
     }
 
-    static func write(_ loader: GeneratedLoader, manifest: Manifest, stem: String, files: [LoaderFile], signer: Signer?) throws {
+    /// Writes `files`; `manifest` is nil only when neither they nor a signer need it.
+    static func write(_ loader: GeneratedLoader, manifest: Manifest?, stem: String, files: [LoaderFile], signer: Signer?) throws {
         var header = loader.header, insns = loader.insns, manifest = manifest
-        if let signer {
-            let signed = try signer(loader, manifest)
+        if let signer, let unsigned = manifest {
+            let signed = try signer(loader, unsigned)
             header = signed.header
             insns = signed.insns
             manifest = signed.manifest
@@ -118,7 +128,7 @@ public enum GenRun {
             case .header: try OutputFile.write(header, to: path)
             case .insns: try OutputFile.write(insns, to: path)
             case .data: try OutputFile.write(loader.data, to: path)
-            case .manifest: try OutputFile.write(try ManifestJSON.encode(manifest), to: path)
+            case .manifest: if let manifest { try OutputFile.write(try ManifestJSON.encode(manifest), to: path) }
             }
         }
     }

@@ -31,6 +31,39 @@ struct CLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: blobs).sorted() == ["maps.data.bin", "maps.insns.bin"])
     }
 
+    @Test("each format writes what --format all writes of it, byte for byte, and refuses the same objects, on every fixture")
+    func formatsAgree() throws {
+        // A run without a manifest skips the manifest and the object's digest, but not the
+        // checks building the manifest makes.
+        for fixture in Fixtures.supported {
+            let object = try Fixtures.object(fixture)
+            let all = Self.tempDir()
+            let whole = try CLI.run(["gen", object, "--out-dir", all, "--host"])
+            #expect(whole.status == 0, "\(fixture): \(whole.stderrText)")
+            for format in ["header", "blobs", "manifest"] {
+                let dir = Self.tempDir()
+                let part = try CLI.run(["gen", object, "--out-dir", dir, "--host", "--format", format])
+                #expect(part.status == 0, "\(fixture) --format \(format): \(part.stderrText)")
+                for file in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                    #expect(FileManager.default.contents(atPath: "\(dir)/\(file)") == FileManager.default.contents(atPath: "\(all)/\(file)"),
+                            "\(fixture) --format \(format): \(file) differs from --format all's")
+                }
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+            try? FileManager.default.removeItem(atPath: all)
+        }
+        for refusal in Fixtures.refused {
+            let object = try Fixtures.object(refusal.fixture)
+            for format in ["all", "header"] {
+                let dir = Self.tempDir()
+                let result = try CLI.run(["gen", object, "--out-dir", dir, "--host", "--format", format])
+                #expect(result.status == 1 && result.stderrText.contains("[\(refusal.kind.rawValue)]"),
+                        "\(refusal.fixture) --format \(format): \(result.status) \(result.stderrText)")
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+        }
+    }
+
     @Test("--name renames the skeleton")
     func name() throws {
         let dir = Self.tempDir()
