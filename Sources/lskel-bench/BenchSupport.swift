@@ -217,6 +217,8 @@ struct BenchReport: Codable {
         var object: String
         var bpftoolMs: Double
         var lskelGenMs: Double
+        /// `lskel gen --format header`: the one file bpftool writes.
+        var lskelGenHeaderMs: Double
         var inProcessMs: Double
     }
 
@@ -264,11 +266,12 @@ struct BenchReport: Codable {
         func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
         let uncachedByObject = http.first { $0.kind == "uncached" && $0.concurrency == 1 }?.result.p50MsByObject ?? [:]
         var out = "machine: \(machine)\n\nper object (median of runs, ms; http: uncached p50 at concurrency 1)\n"
-        out += "object                    bpftool   lskel gen  in-process  bpftool/gen      http  http/bpftool\n"
+        out += "object                    bpftool   lskel gen  gen header  in-process  bpftool/gen      http  http/bpftool\n"
         for row in perObject {
             let httpMs = uncachedByObject[row.object]
             out += row.object.padding(toLength: 24, withPad: " ", startingAt: 0)
                 + "  " + f(row.bpftoolMs).leftAligned(8) + "  " + f(row.lskelGenMs).leftAligned(9)
+                + "  " + f(row.lskelGenHeaderMs).leftAligned(10)
                 + "  " + f(row.inProcessMs, 3).leftAligned(10) + "  " + f(row.bpftoolMs / max(row.lskelGenMs, 0.001)).leftAligned(11)
                 + "  " + (httpMs.map { f($0) } ?? "-").leftAligned(8)
                 + "  " + (httpMs.map { f($0 / max(row.bpftoolMs, 0.001)) } ?? "-").leftAligned(12) + "\n"
@@ -286,6 +289,9 @@ struct BenchReport: Codable {
         out += "bpftool / lskel gen (median of objects) [>= 1.0]: \(f(bpftoolMedianMs / max(genMedianMs, 0.001)))"
         let genRatios = perObject.map { $0.bpftoolMs / max($0.lskelGenMs, 0.001) }
         out += ", \(genRatios.filter { $0 >= 1 }.count) of \(genRatios.count) objects at or above\n"
+        let headerRatios = perObject.map { $0.bpftoolMs / max($0.lskelGenHeaderMs, 0.001) }
+        out += "bpftool / lskel gen --format header (the same one file) [>= 1.0]: \(f(median(headerRatios)))"
+        out += ", \(headerRatios.filter { $0 >= 1 }.count) of \(headerRatios.count) objects at or above\n"
         out += "uncached HTTP p50 at concurrency 1 / bpftool [<= 1.0]: \(f(uncachedP50 / max(bpftoolMedianMs, 0.001))) overall"
         let perObjectRatios = perObject.compactMap { row in uncachedByObject[row.object].map { $0 / max(row.bpftoolMs, 0.001) } }
         if let low = perObjectRatios.min(), let high = perObjectRatios.max() {
