@@ -170,7 +170,8 @@ static const int job_syscalls[] = {
 	 * the first time it sorts more than a little: machine-wide and read-only. */
 	SCMP_SYS(sysinfo),
 	/* The kernel's way back into an allowed call a stop signal interrupted
-	 * (poll, futex and nanosleep with a timeout): it resumes only that call.
+	 * (poll with or without a timeout, futex and nanosleep with one): it
+	 * resumes only that call.
 	 * Without it, SIGSTOP and SIGCONT (a debugger, job control, a frozen
 	 * container) killed the fork server waiting in poll, and its jobs with it. */
 	SCMP_SYS(restart_syscall),

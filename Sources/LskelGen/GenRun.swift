@@ -113,7 +113,9 @@ public enum GenRun {
     /// Writes `files`; `manifest` is nil only when neither they nor a signer need it.
     static func write(_ loader: GeneratedLoader, manifest: Manifest?, stem: String, files: [LoaderFile], signer: Signer?) throws {
         var header = loader.header, insns = loader.insns, manifest = manifest
-        if let signer, let unsigned = manifest {
+        if let signer {
+            // `run` builds the manifest whenever there is a signer.
+            guard let unsigned = manifest else { preconditionFailure("signing without a manifest") }
             let signed = try signer(loader, unsigned)
             header = signed.header
             insns = signed.insns
@@ -128,7 +130,10 @@ public enum GenRun {
             case .header: try OutputFile.write(header, to: path)
             case .insns: try OutputFile.write(insns, to: path)
             case .data: try OutputFile.write(loader.data, to: path)
-            case .manifest: if let manifest { try OutputFile.write(try ManifestJSON.encode(manifest), to: path) }
+            case .manifest:
+                // `run` builds the manifest whenever the files include it.
+                guard let manifest else { preconditionFailure("a manifest file without a manifest") }
+                try OutputFile.write(try ManifestJSON.encode(manifest), to: path)
             }
         }
     }

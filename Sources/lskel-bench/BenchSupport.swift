@@ -290,7 +290,8 @@ struct BenchReport: Codable {
         let genRatios = perObject.map { $0.bpftoolMs / max($0.lskelGenMs, 0.001) }
         out += ", \(genRatios.filter { $0 >= 1 }.count) of \(genRatios.count) objects at or above\n"
         let headerRatios = perObject.map { $0.bpftoolMs / max($0.lskelGenHeaderMs, 0.001) }
-        out += "bpftool / lskel gen --format header (the same one file) [>= 1.0]: \(f(median(headerRatios)))"
+        let headerMedianMs = median(perObject.map(\.lskelGenHeaderMs))
+        out += "bpftool / lskel gen --format header (the same one file) [>= 1.0]: \(f(bpftoolMedianMs / max(headerMedianMs, 0.001)))"
         out += ", \(headerRatios.filter { $0 >= 1 }.count) of \(headerRatios.count) objects at or above\n"
         out += "uncached HTTP p50 at concurrency 1 / bpftool [<= 1.0]: \(f(uncachedP50 / max(bpftoolMedianMs, 0.001))) overall"
         let perObjectRatios = perObject.compactMap { row in uncachedByObject[row.object].map { $0 / max(row.bpftoolMs, 0.001) } }

@@ -40,11 +40,16 @@ struct CLITests {
             let all = Self.tempDir()
             let whole = try CLI.run(["gen", object, "--out-dir", all, "--host"])
             #expect(whole.status == 0, "\(fixture): \(whole.stderrText)")
+            let stem = (object as NSString).lastPathComponent.replacingOccurrences(of: ".bpf.o", with: "")
+            let expected = ["header": ["\(stem).lskel.h"], "blobs": ["\(stem).data.bin", "\(stem).insns.bin"],
+                            "manifest": ["\(stem).manifest.json"]]
             for format in ["header", "blobs", "manifest"] {
                 let dir = Self.tempDir()
                 let part = try CLI.run(["gen", object, "--out-dir", dir, "--host", "--format", format])
                 #expect(part.status == 0, "\(fixture) --format \(format): \(part.stderrText)")
-                for file in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                let written = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+                #expect(written == expected[format], "\(fixture) --format \(format) wrote \(written)")
+                for file in written {
                     #expect(FileManager.default.contents(atPath: "\(dir)/\(file)") == FileManager.default.contents(atPath: "\(all)/\(file)"),
                             "\(fixture) --format \(format): \(file) differs from --format all's")
                 }
@@ -54,7 +59,7 @@ struct CLITests {
         }
         for refusal in Fixtures.refused {
             let object = try Fixtures.object(refusal.fixture)
-            for format in ["all", "header"] {
+            for format in ["all", "header", "blobs", "manifest"] {
                 let dir = Self.tempDir()
                 let result = try CLI.run(["gen", object, "--out-dir", dir, "--host", "--format", format])
                 #expect(result.status == 1 && result.stderrText.contains("[\(refusal.kind.rawValue)]"),

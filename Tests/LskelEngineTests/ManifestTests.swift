@@ -46,6 +46,31 @@ struct ManifestTests {
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
     }
 
+    @Test("check accepts what build accepts and refuses what it refuses, with the same error")
+    func checkAgreesWithBuild() throws {
+        for fixture in ["maps", "subprogs", "rt_loop_callbacks", "rt_tracee_like"] {
+            let bytes = try Fixtures.bytes(fixture)
+            let summary = try ObjectSummary(bytes: bytes)
+            var loader = try LoaderGenerator.generate(object: bytes, name: Fixtures.skeletonName(fixture), profile: Fixtures.hostProfile)
+            try ManifestBuilder.check(loader: loader, summary: summary)
+            // A program the object has no function for: libbpf's program and our reader disagree.
+            let index = try #require(loader.programs.firstIndex { $0.autoload }, "\(fixture) has no loaded program")
+            loader.programs[index].name += "_missing"
+            var refusals: [String] = []
+            for attempt in [{ try ManifestBuilder.check(loader: loader, summary: summary) },
+                            { _ = try ManifestBuilder.build(objectName: "x.o", object: bytes, loader: loader,
+                                                            profile: Fixtures.hostProfile, summary: summary) }] {
+                do {
+                    try attempt()
+                    Issue.record("\(fixture): a program without a function was accepted")
+                } catch let error as GenerationError {
+                    refusals.append("\(error.kind.rawValue): \(error.detail)")
+                }
+            }
+            #expect(refusals.count == 2 && refusals[0] == refusals[1] && refusals[0].hasPrefix("invalid-object"), "\(fixture): \(refusals)")
+        }
+    }
+
     @Test("the schema rejects a manifest that breaks it, so the check above can fail")
     func schemaRejects() throws {
         let (_, manifest, _) = try Self.generate("maps")

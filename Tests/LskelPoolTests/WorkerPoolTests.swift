@@ -241,13 +241,9 @@ struct WorkerPoolTests {
         let bytes = try Fixtures.bytes("maps")
         _ = try await pool.generate(Self.request("maps"), object: bytes)
         let relay = try #require(await pool.serverPID)
-        // The relay, the fork server waiting in poll and the warm jobs waiting in read.
-        var tree = Self.processTree(relay)
-        for _ in 0..<100 where tree.count < 2 + pool.configuration.warmWorkers {
-            try await Task.sleep(for: .milliseconds(10))
-            tree = Self.processTree(relay)
-        }
-        #expect(tree.count == 2 + pool.configuration.warmWorkers, "\(tree)")
+        // The relay, the fork server waiting in poll and the warm jobs waiting in read; the
+        // job that answered may still be exiting, so the tree is taken once it has settled.
+        let tree = try await Self.settledTree(relay, count: 2 + pool.configuration.warmWorkers)
         for pid in tree { kill(pid, SIGSTOP) }
         try await Task.sleep(for: .milliseconds(100))
         for pid in tree { kill(pid, SIGCONT) }
@@ -315,15 +311,18 @@ struct WorkerPoolTests {
     func mixedLoad() async throws {
         // Workers talk over pipes. Other suites run beside this one in the same process, with
         // pools and processes of their own, so a count of this process's pipes moves with them.
-        // What a leak leaves is told apart from their live pipes: a pipe whose other end is
-        // closed everywhere (the worker is gone) or a new pipe with both ends held here.
+        // What a leak leaves is told apart from their live pipes: a new pipe no other process
+        // holds, found in every look for a while.
         let pipesBefore = Self.pipeInodes()
-        // The check sees what it looks for: a pipe whose writer is closed, and one held whole.
+        // The check sees what it looks for: a pipe held whole here, then one whose writer is
+        // closed (close-on-exec: another suite's child must not inherit the probe).
         var probe: [Int32] = [-1, -1]
         try #require(pipe(&probe) == 0)
-        #expect(Set(Self.leakedPipes(since: pipesBefore)).isSuperset(of: probe))
+        for fd in probe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let probeInode = try #require(Self.pipeInodes()[probe[0]])
+        #expect(try await Self.persistentlyLeakedPipes(since: pipesBefore).contains(probeInode))
         close(probe[1])
-        #expect(Self.leakedPipes(since: pipesBefore).contains(probe[0]))
+        #expect(try await Self.persistentlyLeakedPipes(since: pipesBefore).contains(probeInode))
         close(probe[0])
         let pool = WorkerPool(configuration: Self.configuration {
             $0.wallSeconds = 2
@@ -391,14 +390,28 @@ struct WorkerPoolTests {
         await pool.shutdown()
         try await Task.sleep(for: .milliseconds(200))
         #expect(Self.processTree(serverPID).isEmpty, "processes left: \(Self.processTree(serverPID))")
-        // A job's descriptors close as its answer is read; another suite's job may be between
-        // its exit and that close, so the check has a few seconds to settle.
-        var leaked = Self.leakedPipes(since: pipesBefore)
-        for _ in 0..<300 where !leaked.isEmpty {
-            try await Task.sleep(for: .milliseconds(10))
-            leaked = Self.leakedPipes(since: pipesBefore)
+        let leaked = try await Self.persistentlyLeakedPipes(since: pipesBefore)
+        #expect(leaked.isEmpty, "leaked pipes \(leaked.sorted()): \(Self.describeDescriptors())")
+    }
+
+    /// The tree under `root` once it has `count` processes, none of them a zombie, and is
+    /// the same in two looks 50 ms apart (a job that has answered may still be exiting).
+    static func settledTree(_ root: Int32, count: Int) async throws -> [Int32] {
+        var previous: [Int32] = []
+        for _ in 0..<100 {
+            let tree = processTree(root)
+            if tree.count == count, tree == previous, !tree.contains(where: isZombie) { return tree }
+            previous = tree
+            try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(leaked.isEmpty, "leaked pipe descriptors \(leaked.sorted()): \(Self.describeDescriptors())")
+        Issue.record("the tree under \(root) did not settle at \(count) processes: \(previous)")
+        return previous
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
     /// `root` and the PIDs descending from it, while alive (zombies included).
@@ -440,22 +453,35 @@ struct WorkerPoolTests {
         return pipes
     }
 
-    /// Pipe descriptors a leak would leave: ends whose other end no process holds any more
-    /// (poll reports POLLHUP on a read end, POLLERR on a write end), and pipes that did not
-    /// exist before with both ends in this process.
-    static func leakedPipes(since before: [Int32: String]) -> [Int32] {
-        // Only new pipes count: the test runner's own (its standard input may be a pipe whose
-        // writer is long gone) were there before.
+    /// The pipes a leak would leave: created since `before` (the test runner's own, its
+    /// standard input perhaps a pipe whose writer is long gone, were there already) and held
+    /// by no other process: an end whose peer is closed everywhere (the worker is gone) or
+    /// both ends here. Another suite's pipe is like that only for moments (made and not yet
+    /// handed to its child, or its child just gone); a leak stays.
+    static func leakedPipes(since before: [Int32: String]) -> Set<String> {
         let existing = Set(before.values)
-        let now = pipeInodes().filter { !existing.contains($0.value) }
-        var leaked: Set<Int32> = []
-        for fd in now.keys {
-            var entry = pollfd(fd: fd, events: 0, revents: 0)
-            if poll(&entry, 1, 0) == 1, entry.revents & Int16(POLLHUP | POLLERR) != 0 { leaked.insert(fd) }
+        let new = Set(pipeInodes().values.filter { !existing.contains($0) })
+        guard !new.isEmpty else { return [] }
+        var heldElsewhere: Set<String> = []
+        let me = getpid()
+        for pid in ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init) where pid != me {
+            for fd in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? [] {
+                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"), new.contains(target) {
+                    heldElsewhere.insert(target)
+                }
+            }
         }
-        for fds in Dictionary(grouping: now.keys, by: { now[$0] ?? "" }).values where fds.count > 1 {
-            leaked.formUnion(fds)
+        return new.subtracting(heldElsewhere)
+    }
+
+    /// The pipes `leakedPipes` finds in every look, a tenth of a second apart, for up to
+    /// three seconds: empty as soon as one look finds none of the first look's left.
+    static func persistentlyLeakedPipes(since before: [Int32: String]) async throws -> Set<String> {
+        var suspects = leakedPipes(since: before)
+        for _ in 0..<30 where !suspects.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            suspects.formIntersection(leakedPipes(since: before))
         }
-        return Array(leaked)
+        return suspects
     }
 }

@@ -194,6 +194,13 @@ struct SigningCLITests {
         let local = files.directory + "/gen"
         let generated = try await CLI.runDetached(["gen", object, "--out-dir", local, "--sign-key", files.key, "--sign-cert", files.cert] + flags)
         #expect(generated.status == 0, "\(generated.stderrText)")
+        // A format without the manifest file signs as well: the header is the signed one.
+        let headerOnly = files.directory + "/gen-header"
+        let header = try await CLI.runDetached(["gen", object, "--out-dir", headerOnly, "--format", "header",
+                                                "--sign-key", files.key, "--sign-cert", files.cert] + flags)
+        #expect(header.status == 0, "\(header.stderrText)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: headerOnly) == ["rt_execsnoop.lskel.h"])
+        #expect(FileManager.default.contents(atPath: "\(headerOnly)/rt_execsnoop.lskel.h") == FileManager.default.contents(atPath: "\(local)/rt_execsnoop.lskel.h"))
         let key = try SigningKey(name: "rel", keyPath: files.key, certificatePath: files.cert)
         let configuration = TestServer.configuration { $0.signingKeys = ["rel": key] }
         try await TestServer.run(configuration) { _, port in
