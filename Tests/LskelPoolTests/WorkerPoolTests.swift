@@ -202,9 +202,9 @@ struct WorkerPoolTests {
         let second = try #require(await pool.serverPID)
         #expect(second != first)
         #expect(await pool.stats.forkServerStarts == 2)
-        #expect(Self.processTree(first).isEmpty, "left of the first server: \(Self.processTree(first))")
+        #expect(ProcessTree.members(first).isEmpty, "left of the first server: \(ProcessTree.members(first))")
         await pool.shutdown()
-        #expect(Self.processTree(second).isEmpty, "left of the second server: \(Self.processTree(second))")
+        #expect(ProcessTree.members(second).isEmpty, "left of the second server: \(ProcessTree.members(second))")
     }
 
     @Test("a fork server that stops forking jobs is replaced at once, not after a job deadline per request")
@@ -230,7 +230,7 @@ struct WorkerPoolTests {
         #expect(elapsed < .seconds(5), "three requests took \(elapsed) with a stopped fork server")
         let stats = await pool.stats
         #expect(stats.unresponsiveServers == 1 && stats.forkServerStarts == 2, "\(stats)")
-        #expect(Self.processTree(relay).isEmpty, "left of the stopped server: \(Self.processTree(relay))")
+        #expect(ProcessTree.members(relay).isEmpty, "left of the stopped server: \(ProcessTree.members(relay))")
         await pool.shutdown()
     }
 
@@ -243,13 +243,14 @@ struct WorkerPoolTests {
         let relay = try #require(await pool.serverPID)
         // The relay, the fork server waiting in poll and the warm jobs waiting in read; the
         // job that answered may still be exiting, so the tree is taken once it has settled.
-        let tree = try await Self.settledTree(relay, count: 2 + pool.configuration.warmWorkers)
+        let (tree, settled) = try await ProcessTree.settled(relay, count: 2 + pool.configuration.warmWorkers)
+        #expect(settled, "the tree under \(relay) did not settle at \(2 + pool.configuration.warmWorkers) processes: \(tree)")
         for pid in tree { kill(pid, SIGSTOP) }
         try await Task.sleep(for: .milliseconds(100))
         for pid in tree { kill(pid, SIGCONT) }
         // A process killed for the call that resumes an interrupted one is gone by now.
         try await Task.sleep(for: .milliseconds(300))
-        #expect(Self.processTree(relay) == tree, "after SIGSTOP and SIGCONT: \(Self.processTree(relay)), before: \(tree)")
+        #expect(ProcessTree.members(relay) == tree, "after SIGSTOP and SIGCONT: \(ProcessTree.members(relay)), before: \(tree)")
         for index in 0..<3 {
             let result = try await pool.generate(Self.request("maps", name: "after_\(index)"), object: bytes)
             #expect(result.headerText?.contains("struct after_\(index) {") == true)
@@ -381,58 +382,17 @@ struct WorkerPoolTests {
         // as soon as a job's answer is in, so the last jobs may still be exiting:
         // they have a second to be gone.
         let serverPID = try #require(await pool.serverPID)
-        var alive = Self.processTree(serverPID)
+        var alive = ProcessTree.members(serverPID)
         for _ in 0..<100 where alive.count > 2 + pool.configuration.warmWorkers {
             try await Task.sleep(for: .milliseconds(10))
-            alive = Self.processTree(serverPID)
+            alive = ProcessTree.members(serverPID)
         }
         #expect(alive.contains(serverPID) && alive.count <= 2 + pool.configuration.warmWorkers, "server and jobs: \(alive)")
         await pool.shutdown()
         try await Task.sleep(for: .milliseconds(200))
-        #expect(Self.processTree(serverPID).isEmpty, "processes left: \(Self.processTree(serverPID))")
+        #expect(ProcessTree.members(serverPID).isEmpty, "processes left: \(ProcessTree.members(serverPID))")
         let leaked = try await Self.persistentlyLeakedPipes(since: pipesBefore)
         #expect(leaked.isEmpty, "leaked pipes \(leaked.sorted()): \(Self.describeDescriptors())")
-    }
-
-    /// The tree under `root` once it has `count` processes, none of them a zombie, and is
-    /// the same in two looks 50 ms apart (a job that has answered may still be exiting).
-    static func settledTree(_ root: Int32, count: Int) async throws -> [Int32] {
-        var previous: [Int32] = []
-        for _ in 0..<100 {
-            let tree = processTree(root)
-            if tree.count == count, tree == previous, !tree.contains(where: isZombie) { return tree }
-            previous = tree
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the tree under \(root) did not settle at \(count) processes: \(previous)")
-        return previous
-    }
-
-    static func isZombie(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
-    }
-
-    /// `root` and the PIDs descending from it, while alive (zombies included).
-    static func processTree(_ root: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        var parents: [Int32: Int32] = [:]
-        for pid in entries.compactMap(Int32.init) {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 2, let parent = Int32(fields[1]) { parents[pid] = parent }
-        }
-        return parents.keys.filter { pid in
-            if pid == root { return true }
-            var current = parents[pid]
-            while let parent = current, parent > 1 {
-                if parent == root { return true }
-                current = parents[parent]
-            }
-            return false
-        }.sorted()
     }
 
     static func describeDescriptors() -> String {

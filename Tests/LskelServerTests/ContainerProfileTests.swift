@@ -74,45 +74,6 @@ struct ContainerProfileTests {
                        errno: json["defaultErrnoRet"] as? Int ?? Int(EPERM))
     }
 
-    /// The running lskeld's process and its descendants (the worker tree).
-    static func tree(_ root: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        var parents: [Int32: Int32] = [:]
-        for pid in entries.compactMap(Int32.init) {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 2, let parent = Int32(fields[1]) { parents[pid] = parent }
-        }
-        return parents.keys.filter { pid in
-            var current: Int32? = pid
-            while let step = current, step > 1 {
-                if step == root { return true }
-                current = parents[step]
-            }
-            return false
-        }.sorted()
-    }
-
-    /// The tree under `root` once it has `count` processes, none a zombie, the same in two
-    /// looks 50 ms apart (the job that answered last may still be exiting).
-    static func settledTree(_ root: Int32, count: Int) async throws -> [Int32] {
-        var previous: [Int32] = []
-        for _ in 0..<100 {
-            let now = tree(root)
-            let zombie = now.contains { pid in
-                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                      let close = stat.lastIndex(of: ")") else { return false }
-                return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
-            }
-            if now.count == count, now == previous, !zombie { return now }
-            previous = now
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the tree under \(root) did not settle at \(count) processes: \(previous)")
-        return previous
-    }
-
     @Test("lskeld under the container profile: full sandbox, every fixture answered, cached, fetched by key, and it survives SIGSTOP and SIGCONT",
           .enabled(if: getuid() == 0, "the worker's namespaces under the profile need root here"),
           .enabled(if: Shell.which("/usr/bin/cc", "gcc", "clang-14") != nil, "no C compiler for the profile launcher"))
@@ -193,13 +154,14 @@ struct ContainerProfileTests {
         // Stopped and continued, as `docker pause` and a debugger do: every process of the
         // tree resumes the calls the stop interrupted, and goes on serving.
         // lskeld, the relay, the fork server and two warm jobs, once the last job has exited.
-        let before = try await Self.settledTree(process.processIdentifier, count: 5)
+        let (before, settled) = try await ProcessTree.settled(process.processIdentifier, count: 5)
+        #expect(settled, "lskeld's tree did not settle at 5 processes: \(before)")
         for pid in before { kill(pid, SIGSTOP) }
         try await Task.sleep(for: .milliseconds(200))
         for pid in before { kill(pid, SIGCONT) }
         try await Task.sleep(for: .milliseconds(300))
-        #expect(process.isRunning && Self.tree(process.processIdentifier) == before,
-                "after SIGSTOP and SIGCONT: \(Self.tree(process.processIdentifier)), before: \(before); \(errorText().suffix(2000))")
+        #expect(process.isRunning && ProcessTree.members(process.processIdentifier) == before,
+                "after SIGSTOP and SIGCONT: \(ProcessTree.members(process.processIdentifier)), before: \(before); \(errorText().suffix(2000))")
         let (status, header, _) = try await post("maps", name: "after_stop")
         #expect(status == 200 && header.contains("struct after_stop {"), "\(status) \(header.prefix(300))")
         let (metrics, _) = try await HTTP.send(base + "/metrics", method: "GET")
