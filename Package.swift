@@ -129,7 +129,7 @@ let package = Package(
         // (one framed request on stdin, one answer on stdout).
         .executableTarget(
             name: "lskel-worker",
-            dependencies: ["LskelEngine", "BPFObject", "CLskelSandbox"],
+            dependencies: ["LskelEngine", "BPFObject", "CLskelSandbox", "CLskelSystem"],
             path: "Sources/lskel-worker",
             exclude: ["warm.bpf.c"],
             linkerSettings: [
@@ -244,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LskelPoolTests",
-            dependencies: ["LskelPool", "LskelEngine", "LskelTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["LskelPool", "LskelEngine", "LskelTestSupport", "CLskelSystem", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/LskelPoolTests"
         ),
         .testTarget(

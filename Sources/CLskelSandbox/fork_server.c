@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #define MAX_JOBS 256
+/* stdin, stdout, stderr and, when the service sends one, the request's memory. */
+#define JOB_FDS 4
 
 struct live_job {
 	pid_t pid;
@@ -69,11 +71,11 @@ static void reap(int control)
 	}
 }
 
-/* Receives one control message and up to three descriptors; returns its
+/* Receives one control message and up to JOB_FDS descriptors; returns its
  * length, 0 when the service closed the socket, -1 on error. */
-static ssize_t receive(int control, struct lskel_fork_message *message, int fds[3], int *fd_count)
+static ssize_t receive(int control, struct lskel_fork_message *message, int fds[JOB_FDS], int *fd_count)
 {
-	char space[CMSG_SPACE(3 * sizeof(int))];
+	char space[CMSG_SPACE(JOB_FDS * sizeof(int))];
 	struct iovec iov = { message, sizeof(*message) };
 	struct msghdr header = { 0 };
 	struct cmsghdr *cmsg;
@@ -98,7 +100,7 @@ static ssize_t receive(int control, struct lskel_fork_message *message, int fds[
 				int fd;
 
 				memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-				if (*fd_count < 3)
+				if (*fd_count < JOB_FDS)
 					fds[(*fd_count)++] = fd;
 				else
 					close(fd);
@@ -111,21 +113,23 @@ static ssize_t receive(int control, struct lskel_fork_message *message, int fds[
 	return n;
 }
 
-/* In the forked job: descriptors 0-2 from the message, nothing else open. */
-static void become_job(int control, int signal_fd, const int fds[3], const struct lskel_sandbox_limits *limits,
-		       uint32_t layers)
+/* In the forked job: descriptors 0 to fd_count - 1 from the message, nothing else open. */
+static void become_job(int control, int signal_fd, const int fds[JOB_FDS], int fd_count,
+		       const struct lskel_sandbox_limits *limits, uint32_t layers)
 {
 	sigset_t none;
 	int i, err;
 
 	close(control);
 	close(signal_fd);
-	for (i = 0; i < 3; i++) {
+	/* Received descriptors are numbered 3 and up (0-2 are the server's own
+	 * and stay open), so none is overwritten before it is moved. */
+	for (i = 0; i < fd_count; i++) {
 		if (dup2(fds[i], i) < 0)
 			_exit(LSKEL_EXIT_JOB_DESCRIPTORS);
 	}
-	if (syscall(SYS_close_range, 3, ~0U, 0) < 0) {
-		for (i = 3; i < 1024; i++)
+	if (syscall(SYS_close_range, fd_count, ~0U, 0) < 0) {
+		for (i = fd_count; i < 1024; i++)
 			close(i);
 	}
 	sigemptyset(&none);
@@ -143,7 +147,7 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 	struct lskel_fork_message message;
 	struct pollfd watch[2];
 	sigset_t child;
-	int signal_fd, fds[3], fd_count, i;
+	int signal_fd, fds[JOB_FDS], fd_count, i;
 	ssize_t n;
 	pid_t pid;
 
@@ -186,7 +190,7 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 				kill(slot->pid, SIGKILL);
 			continue;
 		}
-		if (message.kind != 'S' || fd_count != 3) {
+		if (message.kind != 'S' || fd_count < 3) {
 			for (i = 0; i < fd_count; i++)
 				close(fds[i]);
 			if (message.kind == 'S')
@@ -201,7 +205,7 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 			} else {
 				pid = fork();
 				if (pid == 0) {
-					become_job(control, signal_fd, fds, limits, layers);
+					become_job(control, signal_fd, fds, fd_count, limits, layers);
 					return 0;
 				}
 				if (pid < 0) {
@@ -213,7 +217,7 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 					send_message(control, 's', pid, message.job);
 				}
 			}
-			for (i = 0; i < 3; i++)
+			for (i = 0; i < fd_count; i++)
 				close(fds[i]);
 		}
 	}

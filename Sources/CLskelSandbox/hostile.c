@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -161,4 +162,30 @@ int lskel_hostile_peek_server(char *out, size_t out_len)
 
 	snprintf(out, out_len, "sched_getaffinity(1) returned %ld (%s)", ret, ret < 0 ? strerror(errno) : "ok");
 	return (int)ret;
+}
+
+/* Tries to change, grow or shrink the request's memory file (descriptor 3),
+ * which the service writes and seals before the job reads it: each attempt is
+ * refused by the seals. */
+int lskel_hostile_change_request_memory(char *out, size_t out_len)
+{
+	static const char byte = 'x';
+	int written = (int)write(3, &byte, 1);
+	int write_errno = written < 0 ? errno : 0;
+	int grown = ftruncate(3, 1 << 24);
+	int grow_errno = grown < 0 ? errno : 0;
+	int shrunk = ftruncate(3, 0);
+	int shrink_errno = shrunk < 0 ? errno : 0;
+	void *mapped = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0);
+	int map_errno = mapped == MAP_FAILED ? errno : 0;
+	int unsealed = fcntl(3, F_ADD_SEALS, 0);
+	int seal_errno = unsealed < 0 ? errno : 0;
+
+	if (mapped != MAP_FAILED)
+		munmap(mapped, 4096);
+	snprintf(out, out_len, "write: %s; grow: %s; shrink: %s; writable shared map: %s; more seals: %s",
+		 written < 0 ? strerror(write_errno) : "done", grown < 0 ? strerror(grow_errno) : "done",
+		 shrunk < 0 ? strerror(shrink_errno) : "done", mapped == MAP_FAILED ? strerror(map_errno) : "done",
+		 unsealed < 0 ? strerror(seal_errno) : "done");
+	return written < 0 && grown < 0 && shrunk < 0 && mapped == MAP_FAILED && unsealed < 0 ? 0 : -1;
 }

@@ -113,6 +113,30 @@ void lskel_sha256_free(void *ctx)
 	free(ctx);
 }
 
+#include <sys/mman.h>
+
+int lskel_request_memory_create(void)
+{
+	int fd = memfd_create("lskel-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int lskel_request_memory_seal(int fd)
+{
+	return fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0 ? -errno : 0;
+}
+
+int lskel_request_memory_is_sealed(int fd)
+{
+	const int required = F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0)
+		return -errno;
+	return (seals & required) == required;
+}
+
 int lskel_seqpacket_pair(int fds[2])
 {
 	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);

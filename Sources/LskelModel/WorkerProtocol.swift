@@ -6,6 +6,9 @@
 ///
 /// 1. worker → service, `R` (ready): ``WorkerReady`` once the sandbox is in force;
 /// 2. service → worker, `Q` (request): ``WorkerRequest`` JSON, then the object bytes;
+///    or `M` (request in memory): ``WorkerRequest`` JSON, then the object's length
+///    (u64 little-endian), the object being the whole of the sealed memory file
+///    on the job's descriptor 3;
 /// 3. worker → service, `A` (answer): ``WorkerAnswer`` JSON, then insns, data,
 ///    the header text and the manifest JSON as raw parts (kept out of the JSON
 ///    so 100 KiB of text is not escaped and unescaped on every job).
@@ -13,6 +16,7 @@ public enum WorkerFrame {
     public static let magic: [UInt8] = Array("LSK1".utf8)
     public static let ready: UInt8 = UInt8(ascii: "R")
     public static let request: UInt8 = UInt8(ascii: "Q")
+    public static let requestInMemory: UInt8 = UInt8(ascii: "M")
     public static let answer: UInt8 = UInt8(ascii: "A")
     /// No frame has more parts than this.
     public static let maxParts = 8
@@ -114,6 +118,21 @@ public enum WorkerFrame {
         case .partial(let total): total
         case .incomplete, .invalid: nil
         }
+    }
+
+    /// `value` as the 8 bytes of an `M` frame's length part.
+    public static func appendLength64(_ value: Int, to out: inout [UInt8]) {
+        let bits = UInt64(clamping: value)
+        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+    }
+
+    /// The length an `M` frame's length part holds: nil unless it is 8 bytes
+    /// and at most `limit`.
+    public static func length64(_ part: UnsafeBufferPointer<UInt8>, limit: Int) -> Int? {
+        guard part.count == 8 else { return nil }
+        var bits: UInt64 = 0
+        for index in (0..<8).reversed() { bits = bits << 8 | UInt64(part[index]) }
+        return bits <= UInt64(max(limit, 0)) ? Int(bits) : nil
     }
 
     public static func appendLength(_ value: Int, to out: inout [UInt8]) {

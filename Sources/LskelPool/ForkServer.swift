@@ -139,21 +139,26 @@ final class ForkServer: @unchecked Sendable {
             exits[nextJob] = exit
             return nextJob
         }
-        let theirs = [inPipe[0], outPipe[1], errPipe[1]]
+        // The job's descriptor 3: a memory file of its own for its request's object
+        // (see ForkedJob.run). Where the system has none, the object goes through stdin.
+        let requestMemory = lskel_request_memory_create()
+        let theirs = [inPipe[0], outPipe[1], errPipe[1]] + (requestMemory >= 0 ? [requestMemory] : [])
         var sent: Int32 = -ESHUTDOWN
         if let job {
             var message = ForkMessage(kind: UInt8(ascii: "S"), value: 0, job: job)
             sent = withUnsafeBytes(of: &message) { bytes in
-                theirs.withUnsafeBufferPointer { lskel_send_with_fds(control, bytes.baseAddress, bytes.count, $0.baseAddress, 3) }
+                theirs.withUnsafeBufferPointer { lskel_send_with_fds(control, bytes.baseAddress, bytes.count, $0.baseAddress, Int32($0.count)) }
             }
         }
-        theirs.forEach { _ = close($0) }
+        [inPipe[0], outPipe[1], errPipe[1]].forEach { _ = close($0) }
         guard let job, sent == 0 else {
             [inPipe[1], outPipe[0], errPipe[0]].forEach { _ = close($0) }
+            if requestMemory >= 0 { close(requestMemory) }
             if let job { _ = lock.withLock { exits.removeValue(forKey: job) } }
             throw WorkerError.spawnFailed("the fork server is gone (\(String(cString: strerror(-sent))))")
         }
-        return ForkedJob(job: job, server: self, exit: exit, stdinFD: inPipe[1], stdoutFD: outPipe[0], stderrFD: errPipe[0])
+        return ForkedJob(job: job, server: self, exit: exit, stdinFD: inPipe[1], stdoutFD: outPipe[0], stderrFD: errPipe[0],
+                         requestMemoryFD: requestMemory >= 0 ? requestMemory : -1)
     }
 
     /// Asks the server to SIGKILL a job.

@@ -1,3 +1,4 @@
+import CLskelSystem
 import Glibc
 import LskelModel
 import NIOCore
@@ -12,6 +13,9 @@ final class ForkedJob: @unchecked Sendable {
     private var stdinFD: Int32
     private var stdoutFD: Int32
     private var stderrFD: Int32
+    /// The job's descriptor 3, a memory file for its request's object, or -1
+    /// (see ``requestFrame(json:object:)``).
+    private var requestMemoryFD: Int32
 
     /// How a job ended at the process level.
     struct Outcome {
@@ -30,13 +34,15 @@ final class ForkedJob: @unchecked Sendable {
         var elapsed: Double
     }
 
-    init(job: UInt64, server: ForkServer, exit: JobExit, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+    init(job: UInt64, server: ForkServer, exit: JobExit, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32,
+         requestMemoryFD: Int32 = -1) {
         self.job = job
         self.server = server
         self.exit = exit
         self.stdinFD = stdinFD
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
+        self.requestMemoryFD = requestMemoryFD
     }
 
     deinit {
@@ -46,10 +52,47 @@ final class ForkedJob: @unchecked Sendable {
     }
 
     private func closeAll() {
-        for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { close(fd) }
+        for fd in [stdinFD, stdoutFD, stderrFD, requestMemoryFD] where fd >= 0 { close(fd) }
         stdinFD = -1
         stdoutFD = -1
         stderrFD = -1
+        requestMemoryFD = -1
+    }
+
+    /// The request frame for this job: the object written into the job's memory
+    /// file and sealed, the frame naming its length (``WorkerFrame/requestInMemory``);
+    /// else, where the job has no memory file or it cannot be written, the object
+    /// as the frame's last part on stdin.
+    ///
+    /// Through the memory file the object is copied once, into pages the job maps
+    /// from the page cache (sixteen to a fault); through the pipe it was copied
+    /// into the pipe and again into fresh pages of the job's heap (650 KB: 0.8 ms
+    /// from the first write to the job holding it, against 0.3 ms).
+    func requestFrame(json: [UInt8], object: [FramePiece]) -> [FramePiece] {
+        let length = object.reduce(0) { $0 + $1.count }
+        if requestMemoryFD >= 0, writeObject(object) {
+            var lengthBytes: [UInt8] = []
+            WorkerFrame.appendLength64(length, to: &lengthBytes)
+            return [.bytes(WorkerFrame.encode(type: WorkerFrame.requestInMemory, parts: [json, lengthBytes]))]
+        }
+        return [.bytes(WorkerFrame.head(type: WorkerFrame.request, parts: [json], lastPartLength: length))] + object
+    }
+
+    /// Writes the object at the start of the memory file and seals the file
+    /// against any change; false (the file then unused) when either fails.
+    private func writeObject(_ object: [FramePiece]) -> Bool {
+        var offset = 0
+        for piece in object {
+            var written = 0
+            while written < piece.count {
+                let n = piece.withBytes(from: written) { pwrite(requestMemoryFD, $0.baseAddress, $0.count, off_t(offset + written)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                written += n
+            }
+            offset += piece.count
+        }
+        return lskel_request_memory_seal(requestMemoryFD) == 0
     }
 
     /// Sends the request and collects the answer. Returns as soon as a whole

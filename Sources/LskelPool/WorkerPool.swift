@@ -159,21 +159,17 @@ public actor WorkerPool {
         running += 1
         defer { release() }
 
-        let requestJSON = try JSONCoding.encoder.encode(request)
-        // The frame as its head and the object: the object is written to the job as it is.
-        let objectLength = object.reduce(0) { $0 + $1.count }
-        let frame = [FramePiece.bytes(WorkerFrame.head(type: WorkerFrame.request, parts: [Array(requestJSON)], lastPartLength: objectLength))]
-            + object
+        let requestJSON = Array(try JSONCoding.encoder.encode(request))
         var worker = try await takeWorker()
         replenish()
-        var outcome = await run(worker, frame)
+        var outcome = await run(worker, json: requestJSON, object: object)
         if outcome.serverGone && !closed {
             // The fork server died under the job or stopped forking (a job can do
             // neither: the job filter forbids it), so this is not the object's doing;
             // a job is idempotent, so it runs once more on a new server.
             worker = try await takeWorker()
             replenish()
-            outcome = await run(worker, frame)
+            outcome = await run(worker, json: requestJSON, object: object)
         }
         averageJobSeconds = averageJobSeconds * 0.9 + outcome.elapsed * 0.1
         do {
@@ -186,13 +182,14 @@ public actor WorkerPool {
         }
     }
 
-    /// Sends one request frame to a forked job on a blocking thread; a fork server
+    /// Hands one request to a forked job on a blocking thread (the object into the
+    /// job's memory file, see ``ForkedJob/requestFrame(json:object:)``); a fork server
     /// that did not fork the job is ended here, so the next job starts a new one.
-    private func run(_ worker: ForkedJob, _ frame: [FramePiece]) async -> ForkedJob.Outcome {
+    private func run(_ worker: ForkedJob, json: [UInt8], object: [FramePiece]) async -> ForkedJob.Outcome {
         let configuration = configuration
         let outcome = await Self.onThread {
-            worker.run(request: frame, wallSeconds: configuration.wallSeconds, forkSeconds: configuration.forkSeconds,
-                       maxOutputBytes: configuration.maxOutputBytes)
+            worker.run(request: worker.requestFrame(json: json, object: object), wallSeconds: configuration.wallSeconds,
+                       forkSeconds: configuration.forkSeconds, maxOutputBytes: configuration.maxOutputBytes)
         }
         if outcome.serverUnresponsive {
             counters.unresponsiveServers += 1

@@ -1,3 +1,4 @@
+import CLskelSystem
 import Glibc
 import BPFObject
 import LskelEngine
@@ -82,6 +83,27 @@ func readRequest(limit: Int) -> ObjectBytes {
         guard extra <= limit else { fail("the request is larger than \(limit) bytes", status: .requestTooLarge) }
     }
 }
+
+/// The object of an `M` request: descriptor 3, a memory file the service wrote
+/// the object into and sealed, mapped read-only. Its length must be the frame's
+/// and its seals must forbid any change, so the bytes read are the bytes sent.
+func mapRequestMemory(length: Int?) -> ObjectBytes {
+    guard let length else { fail("malformed request frame: the object's length is not 8 bytes within the limit", status: .badRequest) }
+    var status = stat()
+    guard fstat(requestMemoryFD, &status) == 0, status.st_mode & S_IFMT == S_IFREG, Int(status.st_size) == length else {
+        fail("the request's memory file is missing or not \(length) bytes long", status: .badRequest)
+    }
+    guard lskel_request_memory_is_sealed(requestMemoryFD) == 1 else {
+        fail("the request's memory file is not sealed against change", status: .badRequest)
+    }
+    guard let bytes = ObjectBytes.mapping(descriptor: requestMemoryFD, size: length) else {
+        fail("cannot map the request's memory file: errno \(errno)", status: .readFailed)
+    }
+    return bytes
+}
+
+/// Where a fork server's job finds its request's memory file.
+let requestMemoryFD: Int32 = 3
 
 private func readSome(into chunk: inout [UInt8]) -> Int {
     while true {

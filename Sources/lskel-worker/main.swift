@@ -107,12 +107,16 @@ phase("reading the request")
 // The object is the frame's last part, read where it lies in the frame: not copied.
 let requestFrame = readRequest(limit: options.maxRequestBytes)
 guard let frame = try? WorkerFrame.partRanges(requestFrame.buffer, maxBytes: options.maxRequestBytes),
-      frame.type == WorkerFrame.request, frame.parts.count == 2,
+      frame.type == WorkerFrame.request || frame.type == WorkerFrame.requestInMemory, frame.parts.count == 2,
       let request = try? decoder.decode(WorkerRequest.self, from: Data(requestFrame.buffer[frame.parts[0]]))
 else {
     fail("malformed request frame", status: .badRequest)
 }
-let object = ObjectBytes(requestFrame, range: frame.parts[1])
+// `M`: the object is the sealed memory file on descriptor 3, mapped where it lies.
+let object = frame.type == WorkerFrame.request
+    ? ObjectBytes(requestFrame, range: frame.parts[1])
+    : mapRequestMemory(length: WorkerFrame.length64(UnsafeBufferPointer(rebasing: requestFrame.buffer[frame.parts[1]]),
+                                                    limit: options.maxRequestBytes))
 
 /// The answer frame (the parts of ``WorkerAnswer/frame(insns:data:json:)``), written part by part.
 /// `manifest` is the manifest's JSON when the answer has a loader (its own

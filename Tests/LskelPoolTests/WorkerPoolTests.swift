@@ -1,3 +1,4 @@
+import CLskelSystem
 import Foundation
 import LskelEngine
 import LskelTestSupport
@@ -159,6 +160,13 @@ struct WorkerPoolTests {
                 return false
             }, "expected forbidden \(syscall)")
         }
+        // The object arrives in a memory file of the job's own, sealed before the
+        // job is told of it: the job can neither change nor grow nor shrink it.
+        try await Self.expectHostile(pool, "change-request-memory", { result in
+            (try? result.get())?.answer.hostileOutcome
+                == "write: Operation not permitted; grow: Operation not permitted; shrink: Operation not permitted; "
+                + "writable shared map: Operation not permitted; more seals: Operation not permitted"
+        }, "expected every change refused by the seals")
         try await Self.expectHostile(pool, "alloc-4g", { result in
             if case .failure(let error as WorkerError) = result, case .memoryLimit(256, _) = error {
                 return error.description.contains("exceeded its memory limit of 256 MiB")
@@ -325,6 +333,12 @@ struct WorkerPoolTests {
         close(probe[1])
         #expect(try await Self.persistentlyLeakedPipes(since: pipesBefore).contains(probeInode))
         close(probe[0])
+        // And a request memory file, as a job's is made, held here only.
+        let memoryProbe = lskel_request_memory_create()
+        try #require(memoryProbe >= 0)
+        let memoryInode = try #require(Self.pipeInodes()[memoryProbe])
+        #expect(try await Self.persistentlyLeakedPipes(since: pipesBefore).contains(memoryInode))
+        close(memoryProbe)
         let pool = WorkerPool(configuration: Self.configuration {
             $0.wallSeconds = 2
             $0.cpuSeconds = 1
@@ -392,7 +406,7 @@ struct WorkerPoolTests {
         try await Task.sleep(for: .milliseconds(200))
         #expect(ProcessTree.members(serverPID).isEmpty, "processes left: \(ProcessTree.members(serverPID))")
         let leaked = try await Self.persistentlyLeakedPipes(since: pipesBefore)
-        #expect(leaked.isEmpty, "leaked pipes \(leaked.sorted()): \(Self.describeDescriptors())")
+        #expect(leaked.isEmpty, "leaked pipes or request memory \(leaked.sorted()): \(Self.describeDescriptors())")
     }
 
     static func describeDescriptors() -> String {
@@ -400,20 +414,30 @@ struct WorkerPoolTests {
         return fds.sorted().map { "\($0)->\((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) ?? "?")" }.joined(separator: " ")
     }
 
-    /// This process's pipe descriptors and the pipe each is an end of (`pipe:[inode]`).
+    /// What a descriptor of `pid` is an end of, when it is a pipe (`pipe:[inode]`) or a
+    /// memory file (`memfd:` with its device and inode: every job's request memory has
+    /// the same name); nil for anything else.
+    static func identity(pid: String, fd: String) -> String? {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)") else { return nil }
+        if target.hasPrefix("pipe:") { return target }
+        guard target.hasPrefix("/memfd:") else { return nil }
+        var status = stat()
+        guard stat("/proc/\(pid)/fd/\(fd)", &status) == 0 else { return nil }
+        return "memfd:\(status.st_dev):\(status.st_ino)"
+    }
+
+    /// This process's pipe and memory-file descriptors and what each is (see ``identity(pid:fd:)``).
     static func pipeInodes() -> [Int32: String] {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         var pipes: [Int32: String] = [:]
         for name in fds {
-            guard let fd = Int32(name),
-                  let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
-                  target.hasPrefix("pipe:") else { continue }
-            pipes[fd] = target
+            guard let fd = Int32(name), let identity = identity(pid: "self", fd: name) else { continue }
+            pipes[fd] = identity
         }
         return pipes
     }
 
-    /// The pipes a leak would leave: created since `before` (the test runner's own, its
+    /// The pipes (and jobs' request memory files) a leak would leave: created since `before` (the test runner's own, its
     /// standard input perhaps a pipe whose writer is long gone, were there already) and held
     /// by no other process: an end whose peer is closed everywhere (the worker is gone) or
     /// both ends here. Another suite's pipe is like that only for moments (made and not yet
@@ -426,8 +450,8 @@ struct WorkerPoolTests {
         let me = getpid()
         for pid in ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init) where pid != me {
             for fd in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? [] {
-                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"), new.contains(target) {
-                    heldElsewhere.insert(target)
+                if let identity = identity(pid: "\(pid)", fd: fd), new.contains(identity) {
+                    heldElsewhere.insert(identity)
                 }
             }
         }

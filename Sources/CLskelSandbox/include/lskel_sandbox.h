@@ -97,15 +97,16 @@ int lskel_sandbox_enter_job(const struct lskel_sandbox_limits *limits, uint32_t 
 /*
  * The fork server. Control messages on `control` (a SOCK_SEQPACKET socket)
  * are struct lskel_fork_message, 16 bytes each:
- *   service -> server  'S' job: fork a job; the message carries three
- *                      descriptors (SCM_RIGHTS) that become its stdin, stdout
- *                      and stderr;
+ *   service -> server  'S' job: fork a job; the message carries three or four
+ *                      descriptors (SCM_RIGHTS) that become its stdin, stdout,
+ *                      stderr and, when there is a fourth, descriptor 3 (the
+ *                      memory file its request's object is written to);
  *                      'K' job: kill that job (SIGKILL);
  *   server -> service  's' job, value = pid, once the job is forked;
  *                      'x' job, value = wait status, once the job is reaped;
  *                      'f' job, value = errno, when it could not be forked.
  * Never returns in the server (it exits when `control` closes); returns 0 in
- * each forked job, with descriptors 0-2 set, every other one closed and the
+ * each forked job, with descriptors 0-2 (and 3) set, every other one closed and the
  * job's lock-down applied.
  */
 struct lskel_fork_message {
@@ -142,6 +143,7 @@ int lskel_hostile_async_stdout(char *out, size_t out_len);
 int lskel_hostile_renice_server(char *out, size_t out_len);
 int lskel_hostile_pin_server(char *out, size_t out_len);
 int lskel_hostile_peek_server(char *out, size_t out_len);
+int lskel_hostile_change_request_memory(char *out, size_t out_len);
 void lskel_hostile_spin(void);
 void lskel_hostile_segv(void);
 

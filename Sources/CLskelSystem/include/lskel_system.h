@@ -27,6 +27,18 @@ int lskel_seqpacket_pair(int fds[2]);
  * (SCM_RIGHTS). Returns 0 or -errno. */
 int lskel_send_with_fds(int sock, const void *data, size_t len, const int *fds, int count);
 
+/* A memory file for one job's request (memfd_create, close-on-exec, sealable):
+ * the service writes the object into it and seals it, the job maps it.
+ * Returns the descriptor or -errno. */
+int lskel_request_memory_create(void);
+/* Seals a request's memory file against every change (writes, growing,
+ * shrinking, more seals): the job that maps it reads exactly what was written
+ * and can neither change it nor grow it. Returns 0 or -errno. */
+int lskel_request_memory_seal(int fd);
+/* 1 when the file open at `fd` is sealed against writes, growing and
+ * shrinking (what lskel_request_memory_seal adds), 0 when not, -errno. */
+int lskel_request_memory_is_sealed(int fd);
+
 /* SHA-256 of data into out (32 bytes). Returns 0, or -1 if libcrypto failed. */
 int lskel_digest_sha256(const void *data, size_t len, unsigned char *out);
 /* SHA-256 over `count` buffers in turn, as if they were one. */
