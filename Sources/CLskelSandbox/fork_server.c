@@ -4,6 +4,8 @@
 #include "lskel_sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -113,9 +115,14 @@ static ssize_t receive(int control, struct lskel_fork_message *message, int fds[
 	return n;
 }
 
-/* In the forked job: descriptors 0 to fd_count - 1 from the message, nothing else open. */
+/* In the forked job: descriptors 0 to fd_count - 1 from the message, nothing else open.
+ * With a request memory file and a size for it, the job gives that file its pages
+ * now, while it waits warm: the service's write of the request's object then
+ * copies into pages that exist instead of allocating each one on the request's
+ * path. The file keeps its size (0): the service's write sets it. A failure
+ * (no memory, a seal already set) only leaves the write to allocate. */
 static void become_job(int control, int signal_fd, const int fds[JOB_FDS], int fd_count,
-		       const struct lskel_sandbox_limits *limits, uint32_t layers)
+		       int32_t request_memory_kib, const struct lskel_sandbox_limits *limits, uint32_t layers)
 {
 	sigset_t none;
 	int i, err;
@@ -132,6 +139,8 @@ static void become_job(int control, int signal_fd, const int fds[JOB_FDS], int f
 		for (i = fd_count; i < 1024; i++)
 			close(i);
 	}
+	if (fd_count == JOB_FDS && request_memory_kib > 0)
+		(void)fallocate(JOB_FDS - 1, FALLOC_FL_KEEP_SIZE, 0, (off_t)request_memory_kib << 10);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	err = lskel_sandbox_enter_job(limits, layers);
@@ -205,7 +214,7 @@ int lskel_fork_server_serve(int control, const struct lskel_sandbox_limits *limi
 			} else {
 				pid = fork();
 				if (pid == 0) {
-					become_job(control, signal_fd, fds, fd_count, limits, layers);
+					become_job(control, signal_fd, fds, fd_count, message.value, limits, layers);
 					return 0;
 				}
 				if (pid < 0) {

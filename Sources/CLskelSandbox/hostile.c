@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -188,4 +189,16 @@ int lskel_hostile_change_request_memory(char *out, size_t out_len)
 		 shrunk < 0 ? strerror(shrink_errno) : "done", mapped == MAP_FAILED ? strerror(map_errno) : "done",
 		 unsealed < 0 ? strerror(seal_errno) : "done");
 	return written < 0 && grown < 0 && shrunk < 0 && mapped == MAP_FAILED && unsealed < 0 ? 0 : -1;
+}
+
+int lskel_test_request_memory_size(char *out, size_t out_len)
+{
+	struct stat status;
+
+	if (fstat(3, &status) != 0) {
+		snprintf(out, out_len, "fstat: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(out, out_len, "size %lld; allocated %lld", (long long)status.st_size, (long long)status.st_blocks * 512);
+	return 0;
 }

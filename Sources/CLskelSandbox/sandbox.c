@@ -192,6 +192,8 @@ static const int fork_server_syscalls[] = {
 	SCMP_SYS(ppoll), SCMP_SYS(signalfd4), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(close_range),
 	SCMP_SYS(setrlimit), SCMP_SYS(prctl), SCMP_SYS(seccomp), SCMP_SYS(set_robust_list),
 	SCMP_SYS(getppid),
+	/* A forked job allocating its request memory file's pages before its lock-down. */
+	SCMP_SYS(fallocate),
 };
 
 static int install_seccomp(bool fork_server)

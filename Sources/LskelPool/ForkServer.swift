@@ -115,8 +115,10 @@ final class ForkServer: @unchecked Sendable {
 
     var isRunning: Bool { lock.withLock { running } }
 
-    /// Forks a job that waits for its request on a fresh stdin pipe.
-    func fork() throws -> ForkedJob {
+    /// Forks a job that waits for its request on a fresh stdin pipe. With
+    /// `requestMemoryKiB`, the job allocates that much of its request memory
+    /// file while it waits (see the 'S' message in lskel_sandbox.h).
+    func fork(requestMemoryKiB: Int32 = 0) throws -> ForkedJob {
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard lskel_pipe_cloexec(&inPipe) == 0 else { throw WorkerError.spawnFailed("pipe: \(Self.errorText())") }
         guard lskel_pipe_cloexec(&outPipe) == 0 else {
@@ -145,7 +147,7 @@ final class ForkServer: @unchecked Sendable {
         let theirs = [inPipe[0], outPipe[1], errPipe[1]] + (requestMemory >= 0 ? [requestMemory] : [])
         var sent: Int32 = -ESHUTDOWN
         if let job {
-            var message = ForkMessage(kind: UInt8(ascii: "S"), value: 0, job: job)
+            var message = ForkMessage(kind: UInt8(ascii: "S"), value: requestMemory >= 0 ? max(0, requestMemoryKiB) : 0, job: job)
             sent = withUnsafeBytes(of: &message) { bytes in
                 theirs.withUnsafeBufferPointer { lskel_send_with_fds(control, bytes.baseAddress, bytes.count, $0.baseAddress, Int32($0.count)) }
             }

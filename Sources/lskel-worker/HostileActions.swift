@@ -21,6 +21,7 @@ func runHostileAction(_ action: String) -> String {
     case "pin-server": _ = lskel_hostile_pin_server(&text, text.count)
     case "peek-server": _ = lskel_hostile_peek_server(&text, text.count)
     case "change-request-memory": _ = lskel_hostile_change_request_memory(&text, text.count)
+    case "request-memory-size": _ = lskel_test_request_memory_size(&text, text.count)
     case "alloc-4g":
         if lskel_hostile_alloc(4 << 30, &text, text.count) != 0 {
             fail("out of memory: " + String(cString: text), status: .outOfMemory)

@@ -193,6 +193,37 @@ struct WorkerPoolTests {
         await pool.shutdown()
     }
 
+    @Test("a job forked after a large object allocates that much request memory while it waits, before its request")
+    func requestMemoryAllocatedWarm() async throws {
+        #expect(WorkerPool.requestMemoryKiB(objectBytes: 0, maxObjectBytes: 16 << 20) == 0)
+        #expect(WorkerPool.requestMemoryKiB(objectBytes: 1, maxObjectBytes: 16 << 20) == 64)
+        #expect(WorkerPool.requestMemoryKiB(objectBytes: 656_632, maxObjectBytes: 16 << 20) == 704)
+        #expect(WorkerPool.requestMemoryKiB(objectBytes: 64 << 20, maxObjectBytes: 16 << 20) == 16 << 10)
+        let pool = WorkerPool(configuration: Self.configuration { $0.warmWorkers = 1 })
+        try await pool.start()
+        // The only warm job was forked before any object came: it allocated nothing ahead.
+        let small = try Fixtures.bytes("maps")
+        let first = try await pool.generate(Self.request("maps", hostile: "request-memory-size"), object: small)
+        let allocatedFirst = Self.allocated(first.answer.hostileOutcome, size: small.count)
+        #expect(allocatedFirst.map { $0 < 1 << 20 } == true, "\(String(describing: first.answer.hostileOutcome))")
+        // A 1.5 MiB object (refused, which does not matter) makes the next job allocate 1.5 MiB.
+        let large = [UInt8](repeating: 0x5a, count: 3 << 19)
+        _ = try? await pool.generate(Self.request("maps"), object: large)
+        // The job forked beside it allocates before its lock-down, as soon as it runs.
+        try await Task.sleep(for: .milliseconds(300))
+        let next = try await pool.generate(Self.request("maps", hostile: "request-memory-size"), object: small)
+        let allocatedNext = Self.allocated(next.answer.hostileOutcome, size: small.count)
+        #expect(allocatedNext.map { $0 >= 3 << 19 } == true, "\(String(describing: next.answer.hostileOutcome))")
+        await pool.shutdown()
+    }
+
+    /// The bytes allocated to a job's request memory, from the test action's
+    /// answer, when its size is the object's.
+    static func allocated(_ outcome: String?, size: Int) -> Int? {
+        guard let outcome, outcome.hasPrefix("size \(size); allocated ") else { return nil }
+        return Int(outcome.dropFirst("size \(size); allocated ".count))
+    }
+
     @Test("a fork server that dies is started again; a job caught by its death runs once more on the new one")
     func forkServerRestart() async throws {
         let pool = WorkerPool(configuration: Self.configuration { $0.warmWorkers = 3 })

@@ -101,6 +101,9 @@ int lskel_sandbox_enter_job(const struct lskel_sandbox_limits *limits, uint32_t 
  *                      descriptors (SCM_RIGHTS) that become its stdin, stdout,
  *                      stderr and, when there is a fourth, descriptor 3 (the
  *                      memory file its request's object is written to);
+ *                      value, when positive: how many KiB of that file the job
+ *                      allocates while it waits (the size the service expects
+ *                      of the next object);
  *                      'K' job: kill that job (SIGKILL);
  *   server -> service  's' job, value = pid, once the job is forked;
  *                      'x' job, value = wait status, once the job is reaped;
@@ -144,6 +147,8 @@ int lskel_hostile_renice_server(char *out, size_t out_len);
 int lskel_hostile_pin_server(char *out, size_t out_len);
 int lskel_hostile_peek_server(char *out, size_t out_len);
 int lskel_hostile_change_request_memory(char *out, size_t out_len);
+/* Not hostile: the request memory file's size and the bytes allocated to it. */
+int lskel_test_request_memory_size(char *out, size_t out_len);
 void lskel_hostile_spin(void);
 void lskel_hostile_segv(void);
 
