@@ -50,9 +50,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// request's task on its own.
     static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 << 10, maximum: 256 << 10)
 
+    /// One read per readiness event, not NIO's four, so the loop goes back to epoll (and the
+    /// bytes read on to the request's task) after each read of an upload that TCP paces.
+    /// Measured on 650 KB uploads, a connection per request: 0.13 to 0.6 ms less per
+    /// request; with keep-alive, no difference.
+    static let readsPerEvent: UInt = 1
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         _ = context.channel.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
+        _ = context.channel.setOption(ChannelOptions.maxMessagesPerRead, value: Self.readsPerEvent)
         try? context.pipeline.syncOperations.addHandler(ByteActivity(owner: self), position: .first)
         if context.channel.isActive { activate(context) }
     }
