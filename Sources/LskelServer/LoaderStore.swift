@@ -83,11 +83,14 @@ public actor LoaderStore: LoaderStoring {
         await flush()
     }
 
-    /// Waits until every loader put so far is on disk (or failed to be written).
+    /// Waits until every loader put so far is on disk (or failed to be written)
+    /// and every file evicted so far is gone.
     public func flush() async {
         while let writer {
             await writer.value
         }
+        // The writer thread runs its work in order: this runs after the last unlink queued.
+        await Self.writer.run {}
     }
 
     public var memoryUsage: (entries: Int, bytes: Int) { (memory.count, memory.bytes) }
@@ -130,7 +133,9 @@ public actor LoaderStore: LoaderStoring {
 
     private func evictDisk() {
         while diskBytes > diskLimit, let oldest = disk.min(by: { $0.value.used < $1.value.used }) {
-            unlink(file(oldest.key))
+            // Freeing a large file's blocks is the file system's work: not on this actor's thread.
+            let path = file(oldest.key)
+            Self.writer.submit { unlink(path) }
             diskBytes -= oldest.value.bytes
             disk.removeValue(forKey: oldest.key)
         }
@@ -140,18 +145,16 @@ public actor LoaderStore: LoaderStoring {
         var description: String
     }
 
-    /// The store's file writes run here, one at a time, off Swift's cooperative
-    /// threads (two on two cores): run on one of those, a write (opening the
-    /// temporary file, allocating its inode, the page-cache copies) held up the
-    /// answer of the request that had just made the loader, 0.7 ms of a small
-    /// object's request.
-    static let writer = DispatchQueue(label: "lskeld.loader-store.writer", qos: .utility)
+    /// The store's file work runs here, one piece at a time, off Swift's cooperative
+    /// threads (two on two cores) and below the requests' priority: run on one of
+    /// those, a write (opening the temporary file, allocating its inode, the
+    /// page-cache copies) held up the answer of the request that had just made the
+    /// loader, 0.7 ms of a small object's request.
+    static let writer = StoreWriterThread()
 
     /// Writes one loader file: a temporary file in the same folder, renamed into place.
     nonisolated static func write(_ loader: StoredLoader, to path: String) async -> Result<Int, WriteError> {
-        await withCheckedContinuation { continuation in
-            writer.async { continuation.resume(returning: writeNow(loader, to: path)) }
-        }
+        await writer.run { writeNow(loader, to: path) }
     }
 
     nonisolated static func writeNow(_ loader: StoredLoader, to path: String) -> Result<Int, WriteError> {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LskelModel
 import Logging
 import Testing
@@ -86,8 +87,25 @@ struct LoaderStoreTests {
         await store.flush()
         let usage = await store.diskUsage
         #expect(usage.entries == 4 && usage.bytes <= 20 << 10, "\(usage)")
+        // The evicted files are gone from the directory, not only from the index.
+        let files = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".lskel") }
+        #expect(files.count == 4, "\(files)")
         #expect(await store.get(Self.loader(9).key) != nil)
         #expect(await store.get(Self.loader(0).key) == nil)
+    }
+
+    @Test("the store's file work runs on one thread of its own, at nice 19, in order")
+    func writerThread() async {
+        let writer = StoreWriterThread()
+        let first = await writer.run { (Thread.current.description, getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)) }
+        #expect(first.1 == 19)
+        let order = Mutex<[Int]>([])
+        for index in 0..<50 { writer.submit { order.withLock { $0.append(index) } } }
+        let second = await writer.run { Thread.current.description }
+        #expect(order.withLock { $0 } == Array(0..<50))
+        #expect(first.0 == second)
+        // The caller's own priority is untouched.
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) != 19)
     }
 
     @Test("the memory limit evicts the least recently used loader; a use counts")
