@@ -251,6 +251,17 @@ struct BenchReport: Codable {
         var ratio: Double { lskeldPerSecond / max(bpftoolPairPerSecond, 1e-9) }
     }
     var throughputRounds: [ThroughputRound] = []
+    /// One request at a time, in blocks alternating with bpftool runs (see
+    /// ``BenchCommand/alternatingSingle``): each object's times, ms.
+    struct AlternatingTimes: Codable {
+        var bpftoolMs: [Double] = []
+        var httpMs: [Double] = []
+        var ratio: Double? {
+            guard !bpftoolMs.isEmpty, !httpMs.isEmpty else { return nil }
+            return median(httpMs) / max(median(bpftoolMs), 0.001)
+        }
+    }
+    var alternatingSingle: [String: AlternatingTimes] = [:]
 
     var bpftoolMedianMs: Double { median(perObject.map(\.bpftoolMs)) }
     var genMedianMs: Double { median(perObject.map(\.lskelGenMs)) }
@@ -266,16 +277,21 @@ struct BenchReport: Codable {
         func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
         let uncachedByObject = http.first { $0.kind == "uncached" && $0.concurrency == 1 }?.result.p50MsByObject ?? [:]
         var out = "machine: \(machine)\n\nper object (median of runs, ms; http: uncached p50 at concurrency 1)\n"
-        out += "object                    bpftool   lskel gen  gen header  in-process  bpftool/gen      http  http/bpftool\n"
+        out += "object                    bpftool   lskel gen  gen header  in-process  bpftool/gen      http  http/bpftool  alt bpftool  alt http  alt ratio\n"
         for row in perObject {
             let httpMs = uncachedByObject[row.object]
+            let alternating = alternatingSingle[row.object]
             out += row.object.padding(toLength: 24, withPad: " ", startingAt: 0)
                 + "  " + f(row.bpftoolMs).leftAligned(8) + "  " + f(row.lskelGenMs).leftAligned(9)
                 + "  " + f(row.lskelGenHeaderMs).leftAligned(10)
                 + "  " + f(row.inProcessMs, 3).leftAligned(10) + "  " + f(row.bpftoolMs / max(row.lskelGenMs, 0.001)).leftAligned(11)
                 + "  " + (httpMs.map { f($0) } ?? "-").leftAligned(8)
-                + "  " + (httpMs.map { f($0 / max(row.bpftoolMs, 0.001)) } ?? "-").leftAligned(12) + "\n"
+                + "  " + (httpMs.map { f($0 / max(row.bpftoolMs, 0.001)) } ?? "-").leftAligned(12)
+                + "  " + (alternating.flatMap { $0.bpftoolMs.isEmpty ? nil : f(median($0.bpftoolMs)) } ?? "-").leftAligned(11)
+                + "  " + (alternating.flatMap { $0.httpMs.isEmpty ? nil : f(median($0.httpMs)) } ?? "-").leftAligned(8)
+                + "  " + (alternating?.ratio.map { f($0) } ?? "-").leftAligned(9) + "\n"
         }
+        out += "(alt: one request at a time in blocks that alternate with bpftool runs on the same objects)\n"
         out += "\nlskeld over loopback\n"
         out += "kind       concurrency  requests  per second    p50 ms    p99 ms  errors\n"
         for row in http {
@@ -299,6 +315,11 @@ struct BenchReport: Codable {
             out += ", \(f(low)) to \(f(high)) per object, \(perObjectRatios.filter { $0 <= 1 }.count) of \(perObjectRatios.count) at or below"
         }
         out += "\n"
+        let alternatingRatios = alternatingSingle.values.compactMap(\.ratio)
+        if let low = alternatingRatios.min(), let high = alternatingRatios.max() {
+            out += "uncached HTTP p50 at concurrency 1 / bpftool, blocks alternating with bpftool's [<= 1.0 each]: median \(f(median(alternatingRatios)))"
+            out += ", \(f(low)) to \(f(high)) per object, \(alternatingRatios.filter { $0 <= 1 }.count) of \(alternatingRatios.count) at or below\n"
+        }
         if !throughputRounds.isEmpty {
             let ratios = throughputRounds.map(\.ratio)
             out += "uncached objects/s at concurrency 8 / bpftool two at a time, alternating rounds [>= 1.0]: median \(f(median(ratios)))"
