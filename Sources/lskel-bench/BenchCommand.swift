@@ -194,7 +194,6 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// Objects per second of bpftool run over `jobs`, two processes at a time (a build on two cores).
     /// One request at a time against bpftool, in alternating blocks: bpftool once on every
     /// object in turn, then one uncached request of every object in turn, and so on, the
     /// blocks in the order bpftool, lskeld, lskeld, bpftool (repeated), so that a drift of
@@ -223,6 +222,7 @@ struct BenchCommand: AsyncParsableCommand {
         return times
     }
 
+    /// Objects per second of bpftool run over `jobs`, two processes at a time (a build on two cores).
     static func bpftoolPairRate(_ bpftool: String, jobs: [String]) -> Double {
         let next = Counter()
         let done = Collector()
