@@ -144,6 +144,14 @@ int lskel_hostile_renice_server(char *out, size_t out_len)
 	return (int)ret;
 }
 
+int lskel_hostile_renice_self(int nice, char *out, size_t out_len)
+{
+	long ret = syscall(SYS_setpriority, PRIO_PROCESS, 0, nice);
+
+	snprintf(out, out_len, "setpriority(0, %d) returned %ld (%s)", nice, ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
+}
+
 int lskel_hostile_pin_server(char *out, size_t out_len)
 {
 	cpu_set_t set;

@@ -22,6 +22,8 @@ final class ForkServer: @unchecked Sendable {
     private let stderrFD: Int32
     private let lock = NSLock()
     private var exits: [UInt64: JobExit] = [:]
+    /// Jobs that answered and have not been reaped yet: still exiting.
+    private var exiting: Set<UInt64> = []
     private var nextJob: UInt64 = 1
     private var running = true
     private let stopped = DispatchSemaphore(value: 0)
@@ -174,6 +176,17 @@ final class ForkServer: @unchecked Sendable {
         _ = lock.withLock { exits.removeValue(forKey: job) }
     }
 
+    /// A job that wrote its whole answer: not waited for, counted in
+    /// ``exitingJobs`` until the server reaps it (not at all if it already has).
+    func answered(job: UInt64) {
+        lock.withLock {
+            if exits.removeValue(forKey: job) != nil { exiting.insert(job) }
+        }
+    }
+
+    /// How many jobs answered and are still exiting.
+    var exitingJobs: Int { lock.withLock { exiting.count } }
+
     /// Ends a server that stopped forking jobs: its reader then reports every
     /// job still waiting as gone. Does not wait.
     func abandon() {
@@ -216,7 +229,10 @@ final class ForkServer: @unchecked Sendable {
                 case UInt8(ascii: "s"):
                     lock.withLock { exits[message.job] }?.started()
                 case UInt8(ascii: "x"):
-                    lock.withLock { exits.removeValue(forKey: message.job) }?.finish(.status(message.value))
+                    lock.withLock { () -> JobExit? in
+                        exiting.remove(message.job)
+                        return exits.removeValue(forKey: message.job)
+                    }?.finish(.status(message.value))
                 case UInt8(ascii: "f"):
                     lock.withLock { exits.removeValue(forKey: message.job) }?.finish(.forkFailed(errno: message.value))
                 default: break
@@ -225,6 +241,7 @@ final class ForkServer: @unchecked Sendable {
         }
         let pending = lock.withLock {
             running = false
+            exiting = []
             defer { exits = [:] }
             return Array(exits.values)
         }

@@ -200,7 +200,7 @@ final class ForkedJob: @unchecked Sendable {
         }
         closeAll()
         if answered {
-            server.forget(job: job)
+            server.answered(job: job)
             return Outcome(stdout: stdout, stderr: stderr, status: 0, timedOut: false, outputExceeded: false,
                            serverGone: false, elapsed: Self.now() - start)
         }

@@ -117,6 +117,9 @@ public actor WorkerPool {
         return stats
     }
 
+    /// Jobs that answered and are still exiting (for tests).
+    var exitingJobs: Int { server?.exitingJobs ?? 0 }
+
     /// The fork server's process (it and every job share its process group).
     var serverPID: pid_t? { server?.pid }
 
@@ -159,6 +162,8 @@ public actor WorkerPool {
         running += 1
         defer { release() }
 
+        var request = request
+        if (server?.exitingJobs ?? 0) < configuration.lateExits { request.lateExit = true }
         let requestJSON = Array(try JSONCoding.encoder.encode(request))
         requestMemoryKiB = Self.requestMemoryKiB(objectBytes: object.reduce(0) { $0 + $1.count },
                                                  maxObjectBytes: configuration.maxObjectBytes)

@@ -3,7 +3,7 @@ import LskelEngine
 
 /// Test-only actions (with --allow-test-hostile) that try to break out of the
 /// sandbox; each is stopped there, and what happened is the answer.
-func runHostileAction(_ action: String) -> String {
+func runHostileAction(_ action: String, request: WorkerRequest) -> String {
     phase("running the test action \(action)")
     var text = [CChar](repeating: 0, count: 512)
     switch action {
@@ -18,6 +18,10 @@ func runHostileAction(_ action: String) -> String {
     case "signal-owner": _ = lskel_hostile_signal_owner(&text, text.count)
     case "async-stdout": _ = lskel_hostile_async_stdout(&text, text.count)
     case "renice-server": _ = lskel_hostile_renice_server(&text, text.count)
+    case "renice-self": _ = lskel_hostile_renice_self(19, &text, text.count)
+    case "renice-self-less": _ = lskel_hostile_renice_self(10, &text, text.count)
+    // What the pool asked of this job's exit (the answer's outcome).
+    case "exit-nice": return request.lateExit == true ? "exit at nice 19" : "exit as run"
     case "pin-server": _ = lskel_hostile_pin_server(&text, text.count)
     case "peek-server": _ = lskel_hostile_peek_server(&text, text.count)
     case "change-request-memory": _ = lskel_hostile_change_request_memory(&text, text.count)

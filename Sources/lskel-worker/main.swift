@@ -28,7 +28,8 @@ let decoder = JSONDecoder()
 /// back as a job reads it, the generation, the answer framed and written (to
 /// /dev/null). Each generic type the runtime instantiates for the first time
 /// costs a scan of every conformance record: a job inherits the ones made here.
-func warmUp() {
+/// A job (`--job-warm-up`) leaves out the answer's write: it may not open /dev/null.
+func warmUp(writesAnswer: Bool = true) {
     let requestJSON = (try? encoder.encode(WorkerRequest(name: "warm_bpf", objectName: "warm.bpf.o", profile: TargetProfile())))
         .map(Array.init) ?? []
     let frame = WorkerFrame.encode(type: WorkerFrame.request, parts: [requestJSON, warmUpObject])
@@ -48,6 +49,7 @@ func warmUp() {
     let json = (try? encoder.encode(WorkerAnswer(header: loader.header, manifest: "",
                                                  libbpfLog: loader.libbpfLog.filter { $0.level != .debug }.map(\.text))))
         .map(Array.init) ?? []
+    guard writesAnswer else { return }
     let sink = open("/dev/null", O_WRONLY | O_CLOEXEC)
     guard sink >= 0 else { return }
     var header = loader.header
@@ -97,7 +99,7 @@ if options.forkServer {
     guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: .forkServerFailed) }
     // A forked job shares the server's pages until it writes them: it does so
     // now, on the bundled object, while it waits to be handed a request.
-    if options.jobWarmUp { warmUp() }
+    if options.jobWarmUp { warmUp(writesAnswer: false) }
     if options.prefaultKiB > 0 { lskel_worker_prefault_heap(options.prefaultKiB << 10) }
 } else {
     writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
@@ -137,12 +139,14 @@ func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = [], man
             }
         }
     }
+    // The service has the whole answer and does not wait for this exit.
+    if request.lateExit == true { lowerPriority() }
     finish(.ok)
 }
 
 if let action = request.hostileAction {
     guard options.allowHostile else { fail("hostile test actions are disabled", status: .hostileDisabled) }
-    answer(WorkerAnswer(hostileOutcome: runHostileAction(action)))
+    answer(WorkerAnswer(hostileOutcome: runHostileAction(action, request: request)))
 }
 
 do {

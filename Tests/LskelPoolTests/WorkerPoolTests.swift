@@ -154,7 +154,8 @@ struct WorkerPoolTests {
         for (action, syscall) in [("socket", "socket"), ("bpf", "bpf"), ("fork", "clone"), ("exec", "execve"),
                                   ("kill-server", "kill"), ("starve-server", "prlimit64"), ("end-server", "prlimit64"),
                                   ("signal-owner", "fcntl"), ("async-stdout", "fcntl"), ("renice-server", "setpriority"),
-                                  ("pin-server", "sched_setaffinity"), ("peek-server", "sched_getaffinity")] {
+                                  ("pin-server", "sched_setaffinity"), ("peek-server", "sched_getaffinity"),
+                                  ("renice-self-less", "setpriority")] {
             try await Self.expectHostile(pool, action, { result in
                 if case .failure(WorkerError.forbiddenSyscall(let name, _)) = result { return name == syscall }
                 return false
@@ -189,8 +190,36 @@ struct WorkerPoolTests {
             return false
         }, "expected a SIGSEGV crash report")
         let stats = await pool.stats
-        #expect(stats.forbiddenSyscalls == 12 && stats.limitExceeded == 2 && stats.killedOutput == 1 && stats.crashed == 1, "\(stats)")
+        // A job may make itself as nice as it gets (it does, once it has answered), to no other value.
+        try await Self.expectHostile(pool, "renice-self", { result in
+            (try? result.get())?.answer.hostileOutcome == "setpriority(0, 19) returned 0 (ok)"
+        }, "expected a job allowed to lower its own priority")
+        #expect(stats.forbiddenSyscalls == 13 && stats.limitExceeded == 2 && stats.killedOutput == 1 && stats.crashed == 1, "\(stats)")
         await pool.shutdown()
+    }
+
+    @Test("a job that has answered exits at nice 19 while fewer than lateExits jobs are exiting; exiting jobs are counted until reaped")
+    func lateExits() async throws {
+        let bytes = try Fixtures.bytes("maps")
+        let pool = WorkerPool(configuration: Self.configuration())
+        try await pool.start()
+        let asked = try await pool.generate(Self.request("maps", hostile: "exit-nice"), object: bytes)
+        #expect(asked.answer.hostileOutcome == "exit at nice 19")
+        for index in 0..<20 {
+            let result = try await pool.generate(Self.request("maps", name: "late_\(index)"), object: bytes)
+            #expect(result.answer.error == nil && result.headerText != nil)
+        }
+        // Every one of them is reaped in the end, whichever came first, its exit or the pool's count of it.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await pool.exitingJobs > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await pool.exitingJobs == 0)
+        await pool.shutdown()
+
+        let bounded = WorkerPool(configuration: Self.configuration { $0.lateExits = 0 })
+        try await bounded.start()
+        let unasked = try await bounded.generate(Self.request("maps", hostile: "exit-nice"), object: bytes)
+        #expect(unasked.answer.hostileOutcome == "exit as run")
+        await bounded.shutdown()
     }
 
     @Test("a job forked after a large object allocates that much request memory while it waits, before its request")

@@ -144,6 +144,8 @@ int lskel_hostile_limit_server(uint64_t files, char *out, size_t out_len);
 int lskel_hostile_signal_owner(char *out, size_t out_len);
 int lskel_hostile_async_stdout(char *out, size_t out_len);
 int lskel_hostile_renice_server(char *out, size_t out_len);
+/* setpriority(PRIO_PROCESS, 0, nice) on itself: 19 is allowed, no other value. */
+int lskel_hostile_renice_self(int nice, char *out, size_t out_len);
 int lskel_hostile_pin_server(char *out, size_t out_len);
 int lskel_hostile_peek_server(char *out, size_t out_len);
 int lskel_hostile_change_request_memory(char *out, size_t out_len);
