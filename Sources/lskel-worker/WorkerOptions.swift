@@ -1,6 +1,6 @@
 /// The worker's command line:
 ///
-///     lskel-worker [--fork-server [--no-text-copy]] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--job-warm-up] [--prefault-kib N] [--allow-test-hostile]
+///     lskel-worker [--fork-server [--no-text-copy]] [--memory-mib N] [--cpu-seconds N] [--max-request-bytes N] [--job-warm-up | --no-coding-warm-up] [--prefault-kib N] [--allow-test-hostile]
 struct WorkerOptions {
     var memoryMiB: UInt64 = 256
     var cpuSeconds: UInt64 = 5
@@ -21,6 +21,8 @@ struct WorkerOptions {
     var noTextCopy = false
     /// Heap a job makes resident before it reads its request (KiB; 0: none).
     var prefaultKiB = 0
+    /// Whether a forked job leaves out ``warmUpCoding()`` while it waits.
+    var noCodingWarmUp = false
     /// Test only (with --allow-test-hostile): layers to leave out, as a kernel without them would.
     var simulateMissing: [String] = []
 
@@ -34,6 +36,7 @@ struct WorkerOptions {
             case "--allow-test-hostile": allowHostile = true
             case "--fork-server": forkServer = true
             case "--no-text-copy": noTextCopy = true
+            case "--no-coding-warm-up": noCodingWarmUp = true
             case "--job-warm-up": jobWarmUp = true
             case "--prefault-kib": prefaultKiB = iterator.next().flatMap { Int($0) } ?? prefaultKiB
             case "--simulate-missing-layer": iterator.next().map { simulateMissing.append($0) }

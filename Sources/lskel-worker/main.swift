@@ -67,6 +67,16 @@ func warmUp(writesAnswer: Bool = true) {
     close(sink)
 }
 
+/// A forked job's first request decode and answer encode, made while it waits: a
+/// job's first JSON decode took 0.23-0.28 ms on the request's path, a second one
+/// in the same job 0.015 ms.
+func warmUpCoding() {
+    let sample = WorkerRequest(name: "warm_bpf", objectName: "warm.bpf.o", profile: TargetProfile(),
+                               objectSha256: String(repeating: "0", count: 64), lateExit: true)
+    if let json = try? encoder.encode(sample) { _ = try? decoder.decode(WorkerRequest.self, from: json) }
+    _ = try? encoder.encode(WorkerAnswer(header: "", manifest: "", libbpfLog: []))
+}
+
 // Before the warm-up pages code in: a fork server's jobs start with its code
 // mapped (text.c). A failure leaves the file mapping, which works the same.
 if options.forkServer && !options.noTextCopy {
@@ -99,7 +109,7 @@ if options.forkServer {
     guard lskel_fork_server_serve(0, &limits, report.layers) == 0 else { fail("fork server failed", status: .forkServerFailed) }
     // A forked job shares the server's pages until it writes them: it does so
     // now, on the bundled object, while it waits to be handed a request.
-    if options.jobWarmUp { warmUp(writesAnswer: false) }
+    if options.jobWarmUp { warmUp(writesAnswer: false) } else if !options.noCodingWarmUp { warmUpCoding() }
     if options.prefaultKiB > 0 { lskel_worker_prefault_heap(options.prefaultKiB << 10) }
 } else {
     writeAll(1, WorkerFrame.encode(type: WorkerFrame.ready, parts: [readyJSON]))
