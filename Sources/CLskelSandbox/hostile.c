@@ -152,6 +152,24 @@ int lskel_hostile_renice_self(int nice, char *out, size_t out_len)
 	return (int)ret;
 }
 
+static int renice_which(int which, const char *name, char *out, size_t out_len)
+{
+	long ret = syscall(SYS_setpriority, which, 0, 19);
+
+	snprintf(out, out_len, "setpriority(%s, 0, 19) returned %ld (%s)", name, ret, ret < 0 ? strerror(errno) : "ok");
+	return (int)ret;
+}
+
+int lskel_hostile_renice_group(char *out, size_t out_len)
+{
+	return renice_which(PRIO_PGRP, "PRIO_PGRP", out, out_len);
+}
+
+int lskel_hostile_renice_user(char *out, size_t out_len)
+{
+	return renice_which(PRIO_USER, "PRIO_USER", out, out_len);
+}
+
 int lskel_hostile_pin_server(char *out, size_t out_len)
 {
 	cpu_set_t set;

@@ -24,6 +24,8 @@ final class ForkServer: @unchecked Sendable {
     private var exits: [UInt64: JobExit] = [:]
     /// Jobs that answered and have not been reaped yet: still exiting.
     private var exiting: Set<UInt64> = []
+    private var reapedAnswered = 0
+    private var failedAnswered = 0
     private var nextJob: UInt64 = 1
     private var running = true
     private let stopped = DispatchSemaphore(value: 0)
@@ -171,7 +173,7 @@ final class ForkServer: @unchecked Sendable {
         _ = withUnsafeBytes(of: &message) { lskel_send_with_fds(control, $0.baseAddress, $0.count, nil, 0) }
     }
 
-    /// A job the service no longer waits for: its exit is only counted.
+    /// A job the service no longer waits for (and does not count: see ``answered(job:)``).
     func forget(job: UInt64) {
         _ = lock.withLock { exits.removeValue(forKey: job) }
     }
@@ -186,6 +188,11 @@ final class ForkServer: @unchecked Sendable {
 
     /// How many jobs answered and are still exiting.
     var exitingJobs: Int { lock.withLock { exiting.count } }
+
+    /// Of the jobs counted in ``exitingJobs`` since the server started: how many
+    /// were reaped, and how many of those ended with a status other than 0 (an
+    /// answered job that then failed, such as a forbidden call on its way out).
+    var reapedAfterAnswer: (all: Int, failed: Int) { lock.withLock { (reapedAnswered, failedAnswered) } }
 
     /// Ends a server that stopped forking jobs: its reader then reports every
     /// job still waiting as gone. Does not wait.
@@ -230,7 +237,10 @@ final class ForkServer: @unchecked Sendable {
                     lock.withLock { exits[message.job] }?.started()
                 case UInt8(ascii: "x"):
                     lock.withLock { () -> JobExit? in
-                        exiting.remove(message.job)
+                        if exiting.remove(message.job) != nil {
+                            reapedAnswered += 1
+                            if message.value != 0 { failedAnswered += 1 }
+                        }
                         return exits.removeValue(forKey: message.job)
                     }?.finish(.status(message.value))
                 case UInt8(ascii: "f"):

@@ -117,8 +117,11 @@ public actor WorkerPool {
         return stats
     }
 
-    /// Jobs that answered and are still exiting (for tests).
+    /// Jobs that answered and are still exiting.
     var exitingJobs: Int { server?.exitingJobs ?? 0 }
+
+    /// The current fork server's ``ForkServer/reapedAfterAnswer`` (for tests).
+    var reapedAfterAnswer: (all: Int, failed: Int) { server?.reapedAfterAnswer ?? (0, 0) }
 
     /// The fork server's process (it and every job share its process group).
     var serverPID: pid_t? { server?.pid }
@@ -163,7 +166,7 @@ public actor WorkerPool {
         defer { release() }
 
         var request = request
-        if (server?.exitingJobs ?? 0) < configuration.lateExits { request.lateExit = true }
+        request.lateExit = exitingJobs < configuration.lateExits
         let requestJSON = Array(try JSONCoding.encoder.encode(request))
         requestMemoryKiB = Self.requestMemoryKiB(objectBytes: object.reduce(0) { $0 + $1.count },
                                                  maxObjectBytes: configuration.maxObjectBytes)

@@ -16,10 +16,16 @@ public struct WorkerPoolConfiguration: Sendable {
     /// replaced (and the job runs on the new one).
     public var forkSeconds: Double = 2
     public var maxOutputBytes: Int = 64 << 20
-    /// Jobs that may be exiting at once at a low priority (see
-    /// ``WorkerRequest/lateExit``); past that, jobs exit at their own. Measured at
-    /// concurrency 8 on two cores with no bound, 12-46 were exiting at any time.
+    /// The pool asks a job for a late exit (``WorkerRequest/lateExit``) only while
+    /// fewer answered jobs than this are exiting; past that, jobs exit at their own
+    /// priority. Read as each job starts, so up to ``concurrency`` more may pass at
+    /// once. Measured at concurrency 8 on two cores with no bound, 12-46 were
+    /// exiting at any time.
     public var lateExits: Int = 32
+
+    /// The largest ``lateExits``: the fork server holds 256 jobs (fork_server.c,
+    /// `MAX_JOBS`), and a job keeps its place until it is reaped.
+    public static let maxLateExits = 128
     public var maxObjectBytes: Int = 16 << 20
     /// Refuse to start unless every sandbox layer is in force.
     public var requireFullSandbox: Bool = false

@@ -1,9 +1,10 @@
 import CLskelSandbox
 import LskelEngine
 
-/// Test-only actions (with --allow-test-hostile) that try to break out of the
-/// sandbox; each is stopped there, and what happened is the answer.
-func runHostileAction(_ action: String, request: WorkerRequest) -> String {
+/// Test-only actions (with --allow-test-hostile): most try to break out of the
+/// sandbox and are stopped there; a few report what a job may do or was asked
+/// (`renice-self`, `exit-nice`). What happened is the answer.
+func runHostileAction(_ action: String, lateExit: Bool?) -> String {
     phase("running the test action \(action)")
     var text = [CChar](repeating: 0, count: 512)
     switch action {
@@ -20,8 +21,10 @@ func runHostileAction(_ action: String, request: WorkerRequest) -> String {
     case "renice-server": _ = lskel_hostile_renice_server(&text, text.count)
     case "renice-self": _ = lskel_hostile_renice_self(19, &text, text.count)
     case "renice-self-less": _ = lskel_hostile_renice_self(10, &text, text.count)
+    case "renice-group": _ = lskel_hostile_renice_group(&text, text.count)
+    case "renice-user": _ = lskel_hostile_renice_user(&text, text.count)
     // What the pool asked of this job's exit (the answer's outcome).
-    case "exit-nice": return request.lateExit == true ? "exit at nice 19" : "exit as run"
+    case "exit-nice": return lateExit == true ? "exit at nice 19" : "exit as run"
     case "pin-server": _ = lskel_hostile_pin_server(&text, text.count)
     case "peek-server": _ = lskel_hostile_peek_server(&text, text.count)
     case "change-request-memory": _ = lskel_hostile_change_request_memory(&text, text.count)

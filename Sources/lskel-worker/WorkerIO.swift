@@ -11,13 +11,13 @@ import LskelEngine
 /// libcrypto's, the dynamic linker's and the runtime's exit handlers in every
 /// job (a small object's job: a twentieth of its CPU, freeing tables the
 /// process was about to drop).
+func finish(_ status: WorkerExit) -> Never {
+    _exit(status.rawValue)
+}
+
 /// Makes this process as nice as it gets (19, all the job filter allows).
 func lowerPriority() {
     _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-}
-
-func finish(_ status: WorkerExit) -> Never {
-    _exit(status.rawValue)
 }
 
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

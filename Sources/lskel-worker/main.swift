@@ -156,7 +156,7 @@ func answer(_ answer: WorkerAnswer, insns: [UInt8] = [], data: [UInt8] = [], man
 
 if let action = request.hostileAction {
     guard options.allowHostile else { fail("hostile test actions are disabled", status: .hostileDisabled) }
-    answer(WorkerAnswer(hostileOutcome: runHostileAction(action, request: request)))
+    answer(WorkerAnswer(hostileOutcome: runHostileAction(action, lateExit: request.lateExit)))
 }
 
 do {

@@ -28,7 +28,7 @@ struct Lskeld: AsyncParsableCommand {
     @Option(name: .customLong("pool-size"), help: "Generations that run at once.") var poolSize: Int?
     @Option(name: .customLong("warm-workers"), help: "Sandboxed workers kept waiting.") var warmWorkers: Int?
     @Option(name: .customLong("queue-limit"), help: "Jobs that may wait before requests get 503.") var queueLimit: Int?
-    @Option(name: .customLong("late-exits"), help: "Answered jobs that may be exiting at nice 19 at once (32; 0: none).") var lateExits: Int?
+    @Option(name: .customLong("late-exits"), help: "Late exits: a job exits at nice 19 while fewer answered jobs are exiting (32; 0 to 128; 0: none).") var lateExits: Int?
     @Option(name: .customLong("job-memory-mib"), help: "Address-space limit of one worker.") var jobMemoryMiB: UInt64?
     @Option(name: .customLong("job-cpu-seconds"), help: "CPU-time limit of one worker.") var jobCPUSeconds: UInt64?
     @Option(name: .customLong("job-timeout"), help: "Wall-clock limit of one job, seconds.") var jobTimeout: Double?
@@ -99,7 +99,9 @@ struct Lskeld: AsyncParsableCommand {
         if let value = try setting(warmWorkers, "WARM_WORKERS") { configuration.pool.warmWorkers = value }
         if let value = try setting(queueLimit, "QUEUE_LIMIT") { configuration.pool.queueLimit = value }
         if let value = try setting(lateExits, "LATE_EXITS") {
-            guard value >= 0 else { throw ValidationError("--late-exits must be 0 or more") }
+            guard (0...type(of: configuration.pool).maxLateExits).contains(value) else {
+                throw ValidationError("--late-exits is 0 to \(type(of: configuration.pool).maxLateExits), not \(value)")
+            }
             configuration.pool.lateExits = value
         }
         if let value = try setting(jobMemoryMiB, "JOB_MEMORY_MIB") { configuration.pool.memoryMiB = value }

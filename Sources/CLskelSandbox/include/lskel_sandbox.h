@@ -146,6 +146,9 @@ int lskel_hostile_async_stdout(char *out, size_t out_len);
 int lskel_hostile_renice_server(char *out, size_t out_len);
 /* setpriority(PRIO_PROCESS, 0, nice) on itself: 19 is allowed, no other value. */
 int lskel_hostile_renice_self(int nice, char *out, size_t out_len);
+/* setpriority(PRIO_PGRP or PRIO_USER, 0, 19): forbidden (the process group holds the fork server; the uid, every job). */
+int lskel_hostile_renice_group(char *out, size_t out_len);
+int lskel_hostile_renice_user(char *out, size_t out_len);
 int lskel_hostile_pin_server(char *out, size_t out_len);
 int lskel_hostile_peek_server(char *out, size_t out_len);
 int lskel_hostile_change_request_memory(char *out, size_t out_len);
