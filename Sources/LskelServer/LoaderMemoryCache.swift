@@ -2,11 +2,8 @@
 /// least recently used dropped first when the byte budget is exceeded.
 struct LoaderMemoryCache {
     let limit: Int
-    private var entries: [String: (loader: StoredLoader, tick: UInt64)] = [:]
-    /// Recency: each use takes the next tick; the smallest live tick is the least recently used.
-    private var keysByTick: [UInt64: String] = [:]
-    private var nextTick: UInt64 = 0
-    private var oldestTick: UInt64 = 0
+    private var entries: [String: StoredLoader] = [:]
+    private var recency = RecencyOrder<String>()
     private(set) var bytes = 0
 
     init(limit: Int) {
@@ -17,29 +14,19 @@ struct LoaderMemoryCache {
 
     /// The loader, counted as a use.
     mutating func get(_ key: String) -> StoredLoader? {
-        guard let entry = entries[key] else { return nil }
-        touch(key)
-        return entry.loader
+        guard let loader = entries[key] else { return nil }
+        recency.use(key)
+        return loader
     }
 
     mutating func put(_ loader: StoredLoader) {
         guard loader.byteCount <= limit else { return }
-        if let old = entries[loader.key] { bytes -= old.loader.byteCount }
-        entries[loader.key] = (loader, entries[loader.key]?.tick ?? nextTick)
+        if let old = entries[loader.key] { bytes -= old.byteCount }
+        entries[loader.key] = loader
         bytes += loader.byteCount
-        touch(loader.key)
-        while bytes > limit && oldestTick < nextTick {
-            defer { oldestTick += 1 }
-            guard let oldest = keysByTick.removeValue(forKey: oldestTick) else { continue }
-            if let evicted = entries.removeValue(forKey: oldest) { bytes -= evicted.loader.byteCount }
+        recency.use(loader.key)
+        while bytes > limit, let oldest = recency.removeOldest() {
+            if let evicted = entries.removeValue(forKey: oldest) { bytes -= evicted.byteCount }
         }
-    }
-
-    private mutating func touch(_ key: String) {
-        guard let entry = entries[key] else { return }
-        keysByTick.removeValue(forKey: entry.tick)
-        entries[key]?.tick = nextTick
-        keysByTick[nextTick] = key
-        nextTick += 1
     }
 }

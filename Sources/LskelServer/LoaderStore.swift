@@ -17,7 +17,9 @@ public actor LoaderStore: LoaderStoring {
     let memoryLimit: Int
     let diskLimit: Int
     private var memory: LoaderMemoryCache
-    private var disk: [String: (bytes: Int, used: Date)] = [:]
+    /// The bytes of each loader file, by key.
+    private var disk: [String: Int] = [:]
+    private var diskRecency = RecencyOrder<String>()
     private var diskBytes = 0
     private var pendingWrites: [String: StoredLoader] = [:]
     private var writeQueue: [String] = []
@@ -37,6 +39,7 @@ public actor LoaderStore: LoaderStoring {
     public func open() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let fm = FileManager.default
+        var found: [(key: String, used: Date)] = []
         for shard in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] {
             let shardPath = directory.appendingPathComponent(shard).path
             for file in (try? fm.contentsOfDirectory(atPath: shardPath)) ?? [] {
@@ -50,17 +53,20 @@ public actor LoaderStore: LoaderStoring {
                 let attributes = try? fm.attributesOfItem(atPath: path)
                 let bytes = (attributes?[.size] as? Int) ?? 0
                 let used = (attributes?[.modificationDate] as? Date) ?? Date.distantPast
-                disk[key] = (bytes, used)
+                disk[key] = bytes
                 diskBytes += bytes
+                found.append((key, used))
             }
         }
+        // The files' modification times order what an earlier run used.
+        for file in found.sorted(by: { $0.used < $1.used }) { diskRecency.use(file.key) }
     }
 
     public func get(_ key: String) -> StoredLoader? {
         if let loader = memory.get(key) { return loader }
         if let pending = pendingWrites[key] { return pending }
         guard disk[key] != nil, let loader = readDisk(key) else { return nil }
-        disk[key]?.used = Date()
+        diskRecency.use(key)
         memory.put(loader)
         return loader
     }
@@ -120,7 +126,8 @@ public actor LoaderStore: LoaderStoring {
             pendingWrites[key] = nil
             switch written {
             case .success(let bytes):
-                disk[key] = (bytes, Date())
+                disk[key] = bytes
+                diskRecency.use(key)
                 diskBytes += bytes
                 evictDisk()
             case .failure(let error):
@@ -132,12 +139,12 @@ public actor LoaderStore: LoaderStoring {
     }
 
     private func evictDisk() {
-        while diskBytes > diskLimit, let oldest = disk.min(by: { $0.value.used < $1.value.used }) {
+        while diskBytes > diskLimit, let oldest = diskRecency.removeOldest() {
+            guard let bytes = disk.removeValue(forKey: oldest) else { continue }
             // Freeing a large file's blocks is the file system's work: not on this actor's thread.
-            let path = file(oldest.key)
+            let path = file(oldest)
             Self.writer.submit { unlink(path) }
-            diskBytes -= oldest.value.bytes
-            disk.removeValue(forKey: oldest.key)
+            diskBytes -= bytes
         }
     }
 
@@ -206,7 +213,8 @@ public actor LoaderStore: LoaderStoring {
         guard let loader = StoredLoaderFrame.decode([UInt8](contents), key: key) else {
             // Cut short or not ours: drop it, the next request generates again.
             unlink(path)
-            if let entry = disk.removeValue(forKey: key) { diskBytes -= entry.bytes }
+            if let bytes = disk.removeValue(forKey: key) { diskBytes -= bytes }
+            diskRecency.remove(key)
             return nil
         }
         return loader

@@ -26,7 +26,14 @@ final class UploadKeyMemo: Sendable {
         let name: String
         let profile: TargetProfile
         let key: String
-        var lastUse: UInt64
+        /// This entry's place in ``State/recency``.
+        let slot: Slot
+    }
+
+    /// Where an entry is held: its fingerprint's list, and its number there.
+    struct Slot: Hashable, Sendable {
+        let fingerprint: Int
+        let number: UInt64
     }
 
     /// An object's length and skeleton name: what a request says before its body.
@@ -39,8 +46,9 @@ final class UploadKeyMemo: Sendable {
         var byFingerprint: [Int: [Entry]] = [:]
         /// How many entries have each length and name.
         var lengthsAndNames: [LengthAndName: Int] = [:]
+        var recency = RecencyOrder<Slot>()
         var bytes = 0
-        var clock: UInt64 = 0
+        var nextNumber: UInt64 = 0
         var hits = 0
         var misses = 0
     }
@@ -81,10 +89,9 @@ final class UploadKeyMemo: Sendable {
         if let match = candidates.firstIndex(where: { $0.name == name && $0.profile == profile && body.equals($0.object) }) {
             let key = candidates[match].key
             state.withLock { state in
-                state.clock += 1
                 state.hits += 1
-                if let index = state.byFingerprint[fingerprint]?.firstIndex(where: { $0.key == key }) {
-                    state.byFingerprint[fingerprint]?[index].lastUse = state.clock
+                if let entry = state.byFingerprint[fingerprint]?.first(where: { $0.key == key }) {
+                    state.recency.use(entry.slot)
                 }
             }
             return key
@@ -92,16 +99,18 @@ final class UploadKeyMemo: Sendable {
         let key = compute()
         let object = body
         state.withLock { state in
-            state.clock += 1
             state.misses += 1
             var list = state.byFingerprint[fingerprint] ?? []
             guard !list.contains(where: { $0.key == key }) else { return }
             if list.count >= Self.maxCandidates {
                 Self.forget(list.removeFirst(), in: &state)
             }
+            let slot = Slot(fingerprint: fingerprint, number: state.nextNumber)
+            state.nextNumber += 1
             let entry = Entry(object: object, retainedBytes: object.retainedBytes, name: name, profile: profile, key: key,
-                              lastUse: state.clock)
+                              slot: slot)
             list.append(entry)
+            state.recency.use(slot)
             state.bytes += entry.retainedBytes
             state.lengthsAndNames[LengthAndName(count: object.count, name: name), default: 0] += 1
             state.byFingerprint[fingerprint] = list
@@ -112,22 +121,18 @@ final class UploadKeyMemo: Sendable {
 
     /// Least recently used objects out until the rest fit.
     private static func evict(_ state: inout State, budget: Int) {
-        while state.bytes > budget {
-            var oldest: (fingerprint: Int, index: Int, lastUse: UInt64)?
-            for (fingerprint, list) in state.byFingerprint {
-                for (index, entry) in list.enumerated() where entry.lastUse < oldest?.lastUse ?? .max {
-                    oldest = (fingerprint, index, entry.lastUse)
-                }
-            }
-            guard let oldest, var list = state.byFingerprint[oldest.fingerprint] else { return }
-            forget(list.remove(at: oldest.index), in: &state)
+        while state.bytes > budget, let oldest = state.recency.removeOldest() {
+            guard var list = state.byFingerprint[oldest.fingerprint],
+                  let index = list.firstIndex(where: { $0.slot == oldest }) else { continue }
+            forget(list.remove(at: index), in: &state)
             state.byFingerprint[oldest.fingerprint] = list.isEmpty ? nil : list
         }
     }
 
-    /// Takes a removed entry's bytes and its length and name out of the counts.
+    /// Takes a removed entry's bytes, its length and name, and its recency out of the counts.
     private static func forget(_ entry: Entry, in state: inout State) {
         state.bytes -= entry.retainedBytes
+        state.recency.remove(entry.slot)
         let lengthAndName = LengthAndName(count: entry.object.count, name: entry.name)
         if let held = state.lengthsAndNames[lengthAndName], held > 1 {
             state.lengthsAndNames[lengthAndName] = held - 1

@@ -94,6 +94,34 @@ struct LoaderStoreTests {
         #expect(await store.get(Self.loader(0).key) == nil)
     }
 
+    @Test("on disk, a read counts as a use; a store opened again orders the files by their last write")
+    func diskLRU() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try await Self.openStore(path, memoryLimit: 0, diskLimit: 20 << 10)
+        for index in 0..<4 { await store.put(Self.loader(index, size: 4000)) }
+        await store.flush()
+        // With no memory cache this read is the file's: 0 becomes the most recent.
+        #expect(await store.get(Self.loader(0).key) != nil)
+        await store.put(Self.loader(4, size: 4000))
+        await store.flush()
+        #expect(await store.get(Self.loader(1).key) == nil)
+        for index in [0, 2, 3, 4] { #expect(await store.get(Self.loader(index).key) != nil, "loader \(index)") }
+
+        // A new store knows only the files' times: the oldest written goes first.
+        let file = { (index: Int) in "\(path)/loaders/\(Self.loader(index).key.prefix(2))/\(Self.loader(index).key).lskel" }
+        for (age, index) in [3, 0, 4, 2].enumerated() {
+            let time = Date(timeIntervalSince1970: 1_000_000 + Double(age) * 60)
+            try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: file(index))
+        }
+        let reopened = try await Self.openStore(path, memoryLimit: 0, diskLimit: 20 << 10)
+        await reopened.put(Self.loader(5, size: 4000))
+        await reopened.flush()
+        #expect(await reopened.diskUsage.entries == 4)
+        #expect(!FileManager.default.fileExists(atPath: file(3)))
+        for index in [0, 2, 4, 5] { #expect(FileManager.default.fileExists(atPath: file(index)), "loader \(index)") }
+    }
+
     @Test("the store's file work runs on one thread of its own, at nice 19, in order")
     func writerThread() async {
         let writer = StoreWriterThread()
