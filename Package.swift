@@ -167,6 +167,7 @@ let package = Package(
         .executableTarget(
             name: "lskeld",
             dependencies: [
+                "CLskelSystem",
                 "LskelServer",
                 "LskelSign",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -183,6 +183,15 @@ void lskel_malloc_short_process(void)
 	mallopt(M_TOP_PAD, 1 << 20);
 }
 
+void lskel_malloc_long_server(void)
+{
+	/* Fixed values also turn off glibc's moving thresholds, under which a
+	 * freed block of a few hundred KiB let the heap top be trimmed and the
+	 * next upload fault its pages in again. */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 #include <stdint.h>
 #include <sys/mman.h>
 #ifndef MADV_POPULATE_WRITE

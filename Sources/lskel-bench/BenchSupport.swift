@@ -78,6 +78,16 @@ enum Spawn {
         return Int(usage.ru_maxrss)
     }
 
+    /// The page faults a running process has taken so far (minor and major), from /proc/PID/stat.
+    static func faults(pid: Int32) -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let afterName = stat.lastIndex(of: ")") else { return nil }
+        // After "pid (comm)": state is field 3, minflt field 10, majflt field 12.
+        let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+        guard fields.count > 9, let minor = Int(fields[7]), let major = Int(fields[9]) else { return nil }
+        return minor + major
+    }
+
     /// VmHWM of a running process, KiB.
     static func peakRSS(pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
@@ -226,6 +236,9 @@ struct BenchReport: Codable {
         var kind: String
         var concurrency: Int
         var result: HTTPLoad.Result
+        /// The server's page faults (minor and major) per request over this row, when the
+        /// benchmark started the server (its own process: the workers' are not counted).
+        var serverFaultsPerRequest: Double? = nil
     }
 
     var machine: String
@@ -293,12 +306,13 @@ struct BenchReport: Codable {
         }
         out += "(alt: one request at a time in blocks that alternate with bpftool runs on the same objects)\n"
         out += "\nlskeld over loopback\n"
-        out += "kind       concurrency  requests  per second    p50 ms    p99 ms  errors\n"
+        out += "kind       concurrency  requests  per second    p50 ms    p99 ms  errors  server faults/request\n"
         for row in http {
             out += row.kind.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + "  " + String(row.concurrency).leftAligned(11) + "  " + String(row.result.requests).leftAligned(8)
                 + "  " + f(row.result.perSecond, 0).leftAligned(10) + "  " + f(row.result.p50Ms).leftAligned(8)
-                + "  " + f(row.result.p99Ms).leftAligned(8) + "  " + String(row.result.errors).leftAligned(6) + "\n"
+                + "  " + f(row.result.p99Ms).leftAligned(8) + "  " + String(row.result.errors).leftAligned(6)
+                + "  " + (row.serverFaultsPerRequest.map { f($0, 1) } ?? "-").leftAligned(21) + "\n"
         }
         let uncachedP50 = http.first { $0.kind == "uncached" && $0.concurrency == 1 }?.result.p50Ms ?? 0
         out += "\nratios (targets in brackets)\n"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLskelSystem
 import Foundation
 import Hummingbird
 import Logging
@@ -75,6 +76,7 @@ struct Lskeld: AsyncParsableCommand {
     }
 
     func run() async throws {
+        lskel_malloc_long_server()
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let defaultWorker = executable.deletingLastPathComponent().appendingPathComponent("lskel-worker").path
         var configuration = ServerConfiguration(workerPath: setting(workerPath, "WORKER_PATH") ?? defaultWorker)

@@ -185,6 +185,49 @@ struct OperationTests {
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 
+    @Test("lskeld reuses its heap: cached POSTs of a realistic object take no new pages in the server")
+    func heapReuse() async throws {
+        let port = Int.random(in: 20000...40000)
+        let data = NSTemporaryDirectory() + "lskeld-heap-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.builtExecutable("lskeld"))
+        process.arguments = ["--port", String(port), "--data-dir", data, "--log-level", "error", "--allow-anonymous"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = (try? await HTTP.send("http://127.0.0.1:\(port)/readyz", method: "GET"))?.1.statusCode == 200
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(ready)
+        // The server's own page faults (minor and major), from /proc/PID/stat after "(comm)".
+        let pid = process.processIdentifier
+        func faults() throws -> Int {
+            let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+            let fields = try #require(stat.lastIndex(of: ")").map { stat[stat.index(after: $0)...].split(separator: " ") })
+            return try #require(Int(fields[7])) + (try #require(Int(fields[9])))
+        }
+        // A 650 KB upload: under glibc's moving thresholds each one's buffers were
+        // pages unmapped or trimmed after the last request and faulted in again.
+        let object = try Fixtures.bytes("rt_hardirqs")
+        let url = "http://127.0.0.1:\(port)/v1/loaders?name=heap_bpf&format=header"
+        for _ in 0..<30 {
+            let (_, response) = try await HTTP.send(url, body: object, contentType: "application/octet-stream")
+            #expect(response.statusCode == 200)
+        }
+        let before = try faults()
+        let requests = 100
+        for _ in 0..<requests {
+            let (_, response) = try await HTTP.send(url, body: object, contentType: "application/octet-stream")
+            #expect(response.statusCode == 200)
+        }
+        let perRequest = Double(try faults() - before) / Double(requests)
+        #expect(perRequest < 8, "\(perRequest) page faults per cached POST of \(object.count) bytes")
+    }
+
     @Test("strict sandbox mode refuses to start with a missing layer; best effort reports partial at /readyz")
     func strictSandbox() async throws {
         let partial = TestServer.configuration {
