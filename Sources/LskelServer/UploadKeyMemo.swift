@@ -30,7 +30,7 @@ final class UploadKeyMemo: Sendable {
         let slot: Slot
     }
 
-    /// Where an entry is held: its fingerprint's list, and its number there.
+    /// Where an entry is held: its fingerprint's list, and a number no other entry has.
     struct Slot: Hashable, Sendable {
         let fingerprint: Int
         let number: UInt64
