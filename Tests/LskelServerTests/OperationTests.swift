@@ -155,23 +155,30 @@ struct OperationTests {
         }
     }
 
-    @Test("SIGTERM: the request in flight is answered, then lskeld exits cleanly")
-    func gracefulShutdown() async throws {
-        let lskeld = CLI.builtExecutable("lskeld")
+    /// The built lskeld on a random loopback port and a data directory of its own, and
+    /// whether it became ready within 10 s. The caller terminates it.
+    static func startBuiltLskeld(data: String, arguments: [String] = []) async throws -> (process: Process, port: Int, ready: Bool) {
         let port = Int.random(in: 20000...40000)
-        let data = NSTemporaryDirectory() + "lskeld-term-\(UUID().uuidString)"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: lskeld)
-        process.arguments = ["--port", String(port), "--data-dir", data, "--log-level", "error"]
+        process.executableURL = URL(fileURLWithPath: CLI.builtExecutable("lskeld"))
+        process.arguments = ["--port", String(port), "--data-dir", data, "--log-level", "error"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
         var ready = false
         for _ in 0..<100 where !ready {
             ready = (try? await HTTP.send("http://127.0.0.1:\(port)/readyz", method: "GET"))?.1.statusCode == 200
             if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
+        return (process, port, ready)
+    }
+
+    @Test("SIGTERM: the request in flight is answered, then lskeld exits cleanly")
+    func gracefulShutdown() async throws {
+        let data = NSTemporaryDirectory() + "lskeld-term-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let (process, port, ready) = try await Self.startBuiltLskeld(data: data)
+        defer { if process.isRunning { process.terminate() } }
         #expect(ready)
         // A request in flight: head and half the body sent, then SIGTERM, then the rest.
         let bytes = try Fixtures.bytes("many32")
@@ -187,21 +194,10 @@ struct OperationTests {
 
     @Test("lskeld reuses its heap: cached POSTs of a realistic object take no new pages in the server")
     func heapReuse() async throws {
-        let port = Int.random(in: 20000...40000)
         let data = NSTemporaryDirectory() + "lskeld-heap-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.builtExecutable("lskeld"))
-        process.arguments = ["--port", String(port), "--data-dir", data, "--log-level", "error", "--allow-anonymous"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, port, ready) = try await Self.startBuiltLskeld(data: data, arguments: ["--allow-anonymous"])
         defer { if process.isRunning { process.terminate() } }
-        var ready = false
-        for _ in 0..<100 where !ready {
-            ready = (try? await HTTP.send("http://127.0.0.1:\(port)/readyz", method: "GET"))?.1.statusCode == 200
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
         try #require(ready)
         // The server's own page faults (minor and major), from /proc/PID/stat after "(comm)".
         let pid = process.processIdentifier
