@@ -77,14 +77,21 @@ struct LoaderStoreTests {
         #expect(await second.diskUsage.entries == 0)
     }
 
+    /// A store with no memory cache whose disk keeps four loaders of ``loader(_:size:)``
+    /// with size 4000 (each file a little over 4 KiB, a 20 KiB limit), with loaders
+    /// `0..<count` put and written.
+    static func diskOnlyStore(_ path: String, filledWith count: Int) async throws -> LoaderStore {
+        let store = try await openStore(path, memoryLimit: 0, diskLimit: 20 << 10)
+        for index in 0..<count { await store.put(loader(index, size: 4000)) }
+        await store.flush()
+        return store
+    }
+
     @Test("the disk limit evicts the least recently used loaders")
     func eviction() async throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        // Each file is a little over 4 KiB: a 20 KiB limit keeps four.
-        let store = try await Self.openStore(path, memoryLimit: 0, diskLimit: 20 << 10)
-        for index in 0..<10 { await store.put(Self.loader(index, size: 4000)) }
-        await store.flush()
+        let store = try await Self.diskOnlyStore(path, filledWith: 10)
         let usage = await store.diskUsage
         #expect(usage.entries == 4 && usage.bytes <= 20 << 10, "\(usage)")
         // The evicted files are gone from the directory, not only from the index.
@@ -98,9 +105,7 @@ struct LoaderStoreTests {
     func diskLRU() async throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await Self.openStore(path, memoryLimit: 0, diskLimit: 20 << 10)
-        for index in 0..<4 { await store.put(Self.loader(index, size: 4000)) }
-        await store.flush()
+        let store = try await Self.diskOnlyStore(path, filledWith: 4)
         // With no memory cache this read is the file's: 0 becomes the most recent.
         #expect(await store.get(Self.loader(0).key) != nil)
         await store.put(Self.loader(4, size: 4000))
