@@ -131,10 +131,9 @@ struct BenchCommand: AsyncParsableCommand {
             // At concurrency 1 every object gets at least --runs requests, so its p50 (set against
             // bpftool's median of --runs) is not one or two samples.
             let count = concurrency == 1 ? max(requests, payloads.count * runs) : requests
-            let faults = started.pid.flatMap(Spawn.faults)
-            let uncached = try http.run(requests: count, concurrency: concurrency) { index in "u\(runID)_\(concurrency)_\(index)" }
-            report.http.append(.init(kind: "uncached", concurrency: concurrency, result: uncached,
-                                     serverFaultsPerRequest: Self.perRequest(since: faults, pid: started.pid, requests: uncached.requests)))
+            report.http.append(try Self.httpRow("uncached", concurrency: concurrency, pid: started.pid) {
+                try http.run(requests: count, concurrency: concurrency) { index in "u\(runID)_\(concurrency)_\(index)" }
+            })
         }
         // Throughput against bpftool, in alternating rounds: bpftool two at a time on the
         // objects lskeld takes, then lskeld at concurrency 8, and so on, bpftool last. Each
@@ -155,10 +154,9 @@ struct BenchCommand: AsyncParsableCommand {
         // Cached: the same few names again and again, after one warm-up each.
         _ = try http.run(requests: payloads.count, concurrency: 1) { index in "c\(runID)_\(index)" }
         for concurrency in [1, 8, 32] {
-            let faults = started.pid.flatMap(Spawn.faults)
-            let cached = try http.run(requests: cachedRequests, concurrency: concurrency) { index in "c\(runID)_\(index % payloads.count)" }
-            report.http.append(.init(kind: "cached", concurrency: concurrency, result: cached,
-                                     serverFaultsPerRequest: Self.perRequest(since: faults, pid: started.pid, requests: cached.requests)))
+            report.http.append(try Self.httpRow("cached", concurrency: concurrency, pid: started.pid) {
+                try http.run(requests: cachedRequests, concurrency: concurrency) { index in "c\(runID)_\(index % payloads.count)" }
+            })
         }
         // Hits by key: GET of each object's header, no upload (the keys from the cached POSTs above).
         var keyPaths: [(object: String, path: String)] = []
@@ -172,10 +170,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if !keyPaths.isEmpty {
             for concurrency in [1, 8, 32] {
-                let faults = started.pid.flatMap(Spawn.faults)
-                let hits = try http.get(paths: keyPaths, requests: cachedRequests, concurrency: concurrency)
-                report.http.append(.init(kind: "by key", concurrency: concurrency, result: hits,
-                                         serverFaultsPerRequest: Self.perRequest(since: faults, pid: started.pid, requests: hits.requests)))
+                report.http.append(try Self.httpRow("by key", concurrency: concurrency, pid: started.pid) {
+                    try http.get(paths: keyPaths, requests: cachedRequests, concurrency: concurrency)
+                })
             }
         }
         (report.adversarialMultipartMs, report.adversarialMultipartStatus) = try adversarialMultipart(host: hostName, port: UInt16(port))
@@ -311,13 +308,20 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// Starts lskeld on a free loopback port and waits until it is ready.
-    /// The server's page faults per request since `before` was read.
-    static func perRequest(since before: Int?, pid: Int32?, requests: Int) -> Double? {
-        guard let before, let pid, let after = Spawn.faults(pid: pid), requests > 0 else { return nil }
-        return Double(after - before) / Double(requests)
+    /// One row of the HTTP table: `load` run, and the server's page faults per request
+    /// over it when the benchmark started the server (`pid`).
+    static func httpRow(_ kind: String, concurrency: Int, pid: Int32?,
+                        _ load: () throws -> HTTPLoad.Result) rethrows -> BenchReport.HTTPRow {
+        let before = pid.flatMap(Spawn.faults)
+        let result = try load()
+        var faults: Double? = nil
+        if let before, let pid, let after = Spawn.faults(pid: pid), result.requests > 0 {
+            faults = Double(after - before) / Double(result.requests)
+        }
+        return .init(kind: kind, concurrency: concurrency, result: result, serverFaultsPerRequest: faults)
     }
 
+    /// Starts lskeld on a free loopback port and waits until it is ready.
     func startServer(lskel: String, data: String) throws -> (url: String, pid: Int32?) {
         let lskeld = URL(fileURLWithPath: lskel).deletingLastPathComponent().appendingPathComponent("lskeld").path
         guard FileManager.default.isExecutableFile(atPath: lskeld) else {
