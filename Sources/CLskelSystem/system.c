@@ -210,3 +210,28 @@ void lskel_populate_write(void *addr, size_t len)
 	if (end > start)
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
+
+#include <pthread.h>
+#include <sched.h>
+
+int lskel_thread_attr_other_cpus(pthread_attr_t *attr)
+{
+	cpu_set_t allowed;
+	int here = sched_getcpu();
+
+	if (here < 0 || here >= CPU_SETSIZE || sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		return 0;
+	if (!CPU_ISSET(here, &allowed) || CPU_COUNT(&allowed) < 2)
+		return 0;
+	CPU_CLR(here, &allowed);
+	return pthread_attr_setaffinity_np(attr, sizeof(allowed), &allowed) == 0;
+}
+
+void lskel_thread_take_process_cpus(void)
+{
+	cpu_set_t allowed;
+
+	/* The thread group leader's mask: the one this thread was started without. */
+	if (sched_getaffinity(getpid(), sizeof(allowed), &allowed) == 0)
+		(void)sched_setaffinity(0, sizeof(allowed), &allowed);
+}

@@ -1,3 +1,4 @@
+import CLskelSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,14 +24,21 @@ final class Background<Value>: @unchecked Sendable {
 
     init(_ body: @escaping () -> Value) {
         let slot = slot
-        let run = ThreadBody { slot.value = body() }
-        let context = Unmanaged.passRetained(run).toOpaque()
         // A small stack: the work is a digest or an inflate, and glibc maps, and at the
         // thread's end clears, the whole of a default 8 MiB one.
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setstacksize(&attributes, Self.stackBytes)
+        // Started on another CPU: on two, Linux puts a new thread on its creator's, where it
+        // waited until the join and the work ran after the creator's instead of beside it.
+        // Once running, it may go anywhere the process may.
+        let elsewhere = lskel_thread_attr_other_cpus(&attributes) == 1
+        let run = ThreadBody {
+            if elsewhere { lskel_thread_take_process_cpus() }
+            slot.value = body()
+        }
+        let context = Unmanaged.passRetained(run).toOpaque()
         running = pthread_create(&thread, &attributes, { raw in
             guard let raw else { return nil }
             Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().run()

@@ -78,4 +78,16 @@ void lskel_malloc_long_server(void);
  * kernel lacks it. */
 void lskel_populate_write(void *addr, size_t len);
 
+#include <pthread.h>
+
+/* Restricts `attr`'s threads to the CPUs this process may use other than the
+ * calling thread's own, so that a thread started for work beside the caller
+ * starts on another CPU. (Linux places a new thread on its creator's CPU on a
+ * small machine, where it waits until the creator blocks.) Returns 1 if the
+ * attribute was set, 0 if there is no other CPU or it could not be known. */
+int lskel_thread_attr_other_cpus(pthread_attr_t *attr);
+/* Gives the calling thread the process's CPUs again (those of the thread group
+ * leader): called first by a thread started with the attribute above. */
+void lskel_thread_take_process_cpus(void);
+
 #endif
