@@ -49,33 +49,35 @@ struct BackgroundTests {
         return seen.value
     }
 
+    /// The calling thread's CPUs if it may use two or more; else prints why `test` is skipped.
+    static func severalCPUs(_ test: String) -> Set<Int>? {
+        let allowed = here().allowed
+        guard allowed.count >= 2 else {
+            print("skipped: this test process may use one CPU (\(allowed)), so \(test)")
+            return nil
+        }
+        return allowed
+    }
+
     @Test("a thread started with the attribute runs first on another CPU than its creator's")
     func attributeLeavesOutCreator() throws {
-        let creator = Self.here()
-        guard creator.allowed.count >= 2 else {
-            print("skipped: this test process may use one CPU (\(creator.allowed)), so there is no other to start on")
-            return
-        }
+        guard let allowed = Self.severalCPUs("there is no other to start on") else { return }
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
         #expect(lskel_thread_attr_other_cpus(&attributes) == 1)
         let seen = try Self.firstSeen(with: &attributes)
-        #expect(seen.allowed.count == creator.allowed.count - 1)
-        #expect(seen.allowed.isSubset(of: creator.allowed))
+        #expect(seen.allowed.count == allowed.count - 1)
+        #expect(seen.allowed.isSubset(of: allowed))
         let cpu = try #require(seen.cpu)
         #expect(seen.allowed.contains(cpu))
     }
 
     @Test("the background thread, once running, may use every CPU of the process")
     func thenAnywhere() throws {
-        let creator = Self.here()
-        guard creator.allowed.count >= 2 else {
-            print("skipped: this test process may use one CPU (\(creator.allowed)), so the thread was never restricted")
-            return
-        }
+        guard let allowed = Self.severalCPUs("the thread was never restricted") else { return }
         let value = Background { Self.here().allowed }
-        #expect(value.join() == creator.allowed)
+        #expect(value.join() == allowed)
     }
 
     @Test("lskel gen on one CPU writes what it writes on all of them", arguments: ["rt_fsslower", "rt_kconfig_probe"])
